@@ -1,0 +1,39 @@
+# Everything a fresh machine needs: Python 3.11 and make. The venv is made and kept current here.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PIP_FLAGS := --disable-pip-version-check -q
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: install run reindex check test test-slow lint bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install $(PIP_FLAGS) -r requirements-dev.txt 2>&1 | grep -v "^WARNING: Location" || true
+	$(BIN)/python -c "import flask, whoosh, flask_smorest, markdown_it, nh3, pytest"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+reindex: install
+	$(BIN)/flask --app service reindex
+
+# Serves with the Procfile's own web command, after publishing a fresh index.
+run: reindex
+	sh -c "$$(sed -n 's/^web: *//p' Procfile)"
+
+check: install
+	$(BIN)/flask --app service content check
+
+test: install
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+test-slow: install
+	$(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check service tests
+
+clean:
+	rm -rf $(VENV) index/builds index/current .pytest_cache

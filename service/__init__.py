@@ -1,0 +1,39 @@
+"""Broadsheet: a headless JSON content API and search for Jekyll-style Markdown blogs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+__version__ = "0.1.0"
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Any:
+    """Create the Flask app: defaults, then the environment, then test overrides."""
+    from flask import Flask
+
+    from service import api, cli, errors, http
+    from service.config import DEFAULTS, from_environment
+    from service.search import IndexHolder
+
+    app = Flask(__name__)
+    app.url_map.merge_slashes = False  # "//etc/passwd" must reach the media check, not be redirected
+    app.config.from_mapping(
+        DEFAULTS,
+        API_TITLE="Broadsheet",
+        API_VERSION=__version__,
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+    )
+    app.config.update(from_environment())
+    if test_config:
+        app.config.update(test_config)
+    for key in ("CONTENT_DIR", "INDEX_DIR"):
+        app.config[key] = str(Path(app.config[key]).resolve())
+    app.extensions["broadsheet.index"] = IndexHolder(Path(app.config["INDEX_DIR"]))
+    http.init_app(app)
+    api.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    return app

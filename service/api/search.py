@@ -1,0 +1,42 @@
+"""Full-text search, as-you-type suggestions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+
+from service.api import Blueprint, current_index
+from service.api.posts import post_filter
+from service.schemas.args import SearchArgs, SuggestArgs
+from service.schemas.responses import SearchResultSchema, SuggestListSchema
+from service.search import SearchRequest
+
+blp = Blueprint("search", __name__, url_prefix="/api/search", description="Full-text search.")
+
+
+@blp.route("")
+class Search(MethodView):
+    @blp.arguments(SearchArgs, location="query")
+    @blp.response(200, SearchResultSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Search posts, quotes or images; an empty q lists matches newest first."""
+        request = SearchRequest(
+            q=args["q"], type=args["type"], filters=post_filter(args), sort=args["sort"], page=args["page"],
+            per_page=args["per_page"], facets=tuple(f for f in args["facets"].split(",") if f), typos=args["typos"],
+        )
+        result = current_index().search(request)
+        return {
+            "items": result.hits, "page": result.page, "per_page": result.per_page, "total": result.total,
+            "pages": result.pages, "query": result.understood, "type": request.type, "took_ms": result.took_ms,
+            "suggestion": result.suggestion, "facets": result.facets,
+        }
+
+
+@blp.route("/suggest")
+class Suggest(MethodView):
+    @blp.arguments(SuggestArgs, location="query")
+    @blp.response(200, SuggestListSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Complete what is being typed: titles and words that start with it."""
+        return {"items": current_index().suggest(args["q"], args["limit"])}

@@ -1,0 +1,55 @@
+"""Configuration defaults and the environment variables that override them."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    "CONTENT_DIR": "content",
+    "INDEX_DIR": "index",
+    "SITE_URL": "",  # the blog's public address, for post permalinks; empty: PUBLIC_URL
+    "PUBLIC_URL": "",  # this service's public address, for media and feed links; empty: http://127.0.0.1:PORT
+    "PORT": 8000,
+    "PREVIEW": False,  # index drafts, future and unpublished posts too
+    "CACHE_MAX_AGE": 60,
+    "CACHE_STALE_WHILE_REVALIDATE": 300,
+    "CORS_ORIGINS": "*",
+    "REINDEX_TOKEN": "",
+    "WEB_UI": True,
+    "MAX_PER_PAGE": 100,
+    "RESPONSE_CACHE_SIZE": 2048,
+}
+
+_BOOL = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False, "": False}
+
+
+def _coerce(name: str, raw: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        value = _BOOL.get(raw.strip().lower())
+        if value is None:
+            raise ValueError(f"{name} must be a boolean (1/0, true/false), got {raw!r}")
+        return value
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"{name} must be an integer, got {raw!r}") from None
+    return raw
+
+
+def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Return the settings named in DEFAULTS that the environment overrides, typed like their defaults."""
+    environ = os.environ if environ is None else environ
+    return {name: _coerce(name, environ[name], default) for name, default in DEFAULTS.items() if name in environ}
+
+
+def public_url(config: Mapping[str, Any]) -> str:
+    """Return this service's absolute base URL, without a trailing slash."""
+    return (config.get("PUBLIC_URL") or f"http://127.0.0.1:{config.get('PORT', 8000)}").rstrip("/")
+
+
+def site_url(config: Mapping[str, Any]) -> str:
+    """Return the absolute base URL for post permalinks, without a trailing slash."""
+    return (config.get("SITE_URL") or public_url(config)).rstrip("/")

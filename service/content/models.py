@@ -1,0 +1,98 @@
+"""Plain objects the content reader produces: no Flask, no Whoosh, no marshmallow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class PostRef:
+    """Point from a quote or image back to the post that holds it."""
+
+    slug: str
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    text: str
+    domain: str
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    text: str
+    anchor: str
+
+
+@dataclass
+class Image:
+    id: str
+    src: str  # as written in the post
+    url: str  # site-relative (/media/...) for local files, unchanged for remote ones
+    alt: str
+    title: str | None
+    local_path: str | None  # path relative to the content folder, None when remote
+    post: PostRef
+    role: str = "inline"  # "cover" for the front matter image
+    meta: dict[str, Any] = field(default_factory=dict)  # width, height, ... when known
+
+
+@dataclass
+class Quote:
+    id: str
+    text: str
+    html: str
+    attribution: str | None
+    post: PostRef
+    categories: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Post:
+    path: str  # relative to the content folder
+    id: str  # Jekyll's id, e.g. /news/2024/01/02/slug
+    slug: str
+    title: str
+    date: datetime  # timezone-aware
+    url: str  # site-relative permalink
+    categories: list[str]
+    tags: list[str]
+    excerpt_html: str
+    excerpt: str
+    html: str
+    text: str
+    word_count: int
+    reading_time: int  # minutes, at least 1
+    image: Image | None
+    quotes: list[Quote]
+    images: list[Image]
+    links: list[Link]
+    toc: list[Heading]
+    meta: dict[str, Any]
+    published: bool = True
+    draft: bool = False
+    content_hash: str = ""
+
+    @property
+    def ref(self) -> PostRef:
+        return PostRef(slug=self.slug, title=self.title, url=self.url)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong with one content file, reported instead of crashing."""
+
+    path: str
+    line: int | None
+    severity: str  # "error" skips the file, "warning" keeps it
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.severity}: {self.message}"

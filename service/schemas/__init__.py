@@ -1,0 +1,1 @@
+"""marshmallow schemas: front matter (load), query arguments (load), responses (dump), errors."""

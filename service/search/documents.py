@@ -1,0 +1,66 @@
+"""Turn Post objects into the plain records an index stores and the API returns."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import asdict
+from typing import Any
+
+from service.content.models import Image, Post, PostRef, Quote
+
+SUMMARY_FIELDS = ("id", "slug", "title", "date", "url", "categories", "tags", "excerpt", "image",
+                  "reading_time", "word_count")
+
+
+def slugify(name: str) -> str:
+    """Make the URL-safe key of a category or tag name."""
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode() or name
+    return re.sub(r"[^\w]+", "-", text.lower()).strip("-") or "-"
+
+
+def post_record(post: Post) -> dict[str, Any]:
+    """Return the full record of a post, as the detail endpoint serves it."""
+    return {
+        "id": post.id,
+        "slug": post.slug,
+        "path": post.path,
+        "title": post.title,
+        "date": post.date.isoformat(),
+        "url": post.url,
+        "categories": [{"name": c, "slug": slugify(c)} for c in post.categories],
+        "tags": [{"name": t, "slug": slugify(t)} for t in post.tags],
+        "excerpt": post.excerpt,
+        "excerpt_html": post.excerpt_html,
+        "html": post.html,
+        "text": post.text,
+        "word_count": post.word_count,
+        "reading_time": post.reading_time,
+        "image": image_record(post.image) if post.image else None,
+        "quotes": [quote_record(q) for q in post.quotes],
+        "images": [image_record(i) for i in post.images],
+        "links": [asdict(link) for link in post.links],
+        "toc": [asdict(h) for h in post.toc],
+        "meta": post.meta,
+        "published": post.published,
+        "draft": post.draft,
+    }
+
+
+def summary_record(record: dict[str, Any]) -> dict[str, Any]:
+    """Return the light part of a full post record, as lists serve it."""
+    return {key: record[key] for key in SUMMARY_FIELDS}
+
+
+def ref_record(ref: PostRef) -> dict[str, str]:
+    return {"slug": ref.slug, "title": ref.title, "url": ref.url}
+
+
+def quote_record(quote: Quote) -> dict[str, Any]:
+    return {"id": quote.id, "text": quote.text, "html": quote.html, "attribution": quote.attribution,
+            "post": ref_record(quote.post)}
+
+
+def image_record(image: Image) -> dict[str, Any]:
+    return {"id": image.id, "src": image.src, "url": image.url, "alt": image.alt, "title": image.title,
+            "role": image.role, "local": image.local_path is not None, **image.meta, "post": ref_record(image.post)}

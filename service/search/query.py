@@ -1,0 +1,86 @@
+"""Read what a reader typed into a small query tree, treating any stray syntax as text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+MAX_QUERY_CHARS = 500
+MAX_TERMS = 32
+_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+_WORD = re.compile(r"[\w]+(?:['’][\w]+)*", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One thing the reader asked for: a word, or a phrase of several words."""
+
+    words: tuple[str, ...]
+    phrase: bool = False
+
+
+@dataclass
+class UserQuery:
+    """A reader's query: groups are ANDed, clauses inside a group are ORed."""
+
+    groups: list[list[Clause]] = field(default_factory=list)
+    excluded: list[Clause] = field(default_factory=list)
+    prefix: str | None = None  # the last word as typed, to match as a prefix
+    truncated: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not self.groups
+
+    def understood(self) -> str:
+        """Describe the query as it was read, for the response."""
+        def show(c: Clause) -> str:
+            return f'"{" ".join(c.words)}"' if c.phrase else c.words[0]
+
+        parts = [" OR ".join(show(c) for c in group) if len(group) == 1 else "(" + " OR ".join(show(c) for c in group) + ")"
+                 for group in self.groups]
+        parts += [f"-{show(c)}" for c in self.excluded]
+        return " ".join(parts)
+
+
+def parse_user_query(text: str) -> UserQuery:
+    """Parse words, "phrases", -exclusions and OR; every other character is just text."""
+    query = UserQuery()
+    if len(text) > MAX_QUERY_CHARS:
+        text, query.truncated = text[:MAX_QUERY_CHARS], True
+    pending_or = False
+    count = 0
+    last_plain: str | None = None
+    for match in _TOKEN.finditer(text):
+        if count >= MAX_TERMS:
+            query.truncated = True
+            break
+        negate, phrase, bare = match.group(1), match.group(2), match.group(3)
+        if phrase is not None:
+            words = tuple(w.lower() for w in _WORD.findall(phrase))
+            clause = Clause(words, phrase=len(words) > 1) if words else None
+            last_plain = None
+        else:
+            if bare == "OR" and query.groups:
+                pending_or = True
+                continue
+            negate = "-" if bare.startswith("-") and len(bare) > 1 else ""
+            words = tuple(w.lower() for w in _WORD.findall(bare))
+            if not words:
+                continue
+            clause = Clause(words, phrase=len(words) > 1)
+            last_plain = words[-1] if not negate else None
+        if clause is None:
+            continue
+        count += 1
+        if negate:
+            query.excluded.append(clause)
+        elif pending_or:
+            query.groups[-1].append(clause)
+        else:
+            query.groups.append([clause])
+        pending_or = False
+    # Only a word still being typed (no trailing space) is completed as a prefix.
+    if last_plain and text and not text[-1].isspace() and query.groups:
+        query.prefix = last_plain
+    return query

@@ -1,0 +1,53 @@
+"""The reindex and content check commands, run through Flask's CLI runner."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from service import create_app
+from service.search import current_build_dir
+from tests.conftest import write_post
+
+
+def _app(content_dir: Path, index_dir: Path):  # type: ignore[no-untyped-def]
+    return create_app({"TESTING": True, "CONTENT_DIR": str(content_dir), "INDEX_DIR": str(index_dir)})
+
+
+def test_reindex_publishes_a_build_and_summarises(content_dir: Path, tmp_path: Path) -> None:
+    write_post(content_dir, "2024-01-01-one.md", "title: One", "Body one.\n")
+    write_post(content_dir, "2024-01-02-broken.md", "title: [oops", "Body.\n")
+    index_dir = tmp_path / "index"
+    result = _app(content_dir, index_dir).test_cli_runner().invoke(args=["reindex"])
+    assert result.exit_code == 0, result.output
+    last = result.output.strip().splitlines()[-1]
+    assert "1 posts indexed" in last and "1 files skipped" in last
+    assert "_posts/2024-01-02-broken.md:2: error: front matter is not valid YAML" in result.output
+    build = current_build_dir(index_dir)
+    assert build is not None and (build / "build.json").exists()
+    assert os.path.islink(index_dir / "current")
+
+
+def test_reindex_switches_atomically_to_a_new_build(content_dir: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    write_post(content_dir, "2024-01-01-one.md", "title: One", "Body one.\n")
+    app = _app(content_dir, index_dir)
+    runner = app.test_cli_runner()
+    runner.invoke(args=["reindex"])
+    client = app.test_client()
+    first = client.get("/healthz").get_json()["build_id"]
+    write_post(content_dir, "2024-01-02-two.md", "title: Two", "Body two.\n")
+    runner.invoke(args=["reindex"])
+    second = client.get("/healthz").get_json()
+    assert second["build_id"] != first and second["posts"] == 2
+
+
+def test_content_check_exits_non_zero_on_errors(content_dir: Path, tmp_path: Path) -> None:
+    write_post(content_dir, "2024-01-01-one.md", "title: One", "Body one.\n")
+    runner = _app(content_dir, tmp_path / "index").test_cli_runner()
+    assert runner.invoke(args=["content", "check"]).exit_code == 0
+    write_post(content_dir, "2024-01-02-bad.md", "title: Bad\ndate: 2024-13-45", "Body.\n")
+    result = runner.invoke(args=["content", "check"])
+    assert result.exit_code == 1
+    assert "_posts/2024-01-02-bad.md:3: error:" in result.output
+    assert "1 errors" in result.output.splitlines()[-1]

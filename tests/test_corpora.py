@@ -1,0 +1,38 @@
+"""The real blogs in ../shared/corpora load and index without a crash."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from service.content.loader import load_content
+from service.indexing import reindex
+from service.search import PostFilter, SearchRequest
+from service.search.engine import open_index
+from tests.conftest import shared_path
+
+
+@pytest.mark.parametrize("name", ["jekyll-news", "18f-blog"])
+def test_corpus_indexes_and_reports_what_it_skips(name: str, tmp_path: Path) -> None:
+    corpus = shared_path("corpora", name)
+    summary = reindex(corpus, tmp_path / "index")
+    files = len(list((corpus / "_posts").rglob("*.md"))) + len(list((corpus / "_posts").rglob("*.markdown")))
+    assert summary.files == files
+    skipped = {p.path for p in summary.skipped}
+    assert summary.posts + summary.hidden + len(skipped) == files
+    assert summary.posts >= 0.9 * files
+    for problem in summary.skipped:
+        assert problem.path.startswith("_posts/") and problem.message
+    index = open_index(tmp_path / "index" / "builds" / summary.build_id)
+    try:
+        assert index.list_posts(PostFilter(), "-date", 1, 5).total == summary.posts
+        assert index.search(SearchRequest(q="the")).total >= 0
+    finally:
+        index.close()
+
+
+def test_corpus_loader_keeps_titles(shared: Any) -> None:
+    result = load_content(shared("corpora", "jekyll-news"))
+    assert all(p.title for p in result.posts)
