@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PIP_FLAGS := --disable-pip-version-check -q
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install run reindex check test test-slow lint bench clean
+.PHONY: install run reindex check test test-slow lint bench clean browser
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,11 +29,25 @@ check: install
 test: install
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
-test-slow: install
+# Debian's chromium for the browser tests (Playwright drives it; it never downloads a browser of its own).
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@test -x $(CHROMIUM) || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@test -x $(CHROMIUM) && echo "chromium: $(CHROMIUM)"
+
+test-slow: install browser
 	$(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check service tests
+
+# Benchmarks against real gunicorn over loopback with wrk (installed from Debian when missing); see BENCHMARKS.md.
+# BENCH_ARGS=--with-100k adds the 100,000-post corpus.
+bench: install
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } || \
+		{ echo "bench needs wrk: apt-get install wrk" >&2; exit 1; }
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) index/builds index/current .pytest_cache

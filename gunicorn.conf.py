@@ -13,3 +13,7 @@ keepalive = 5
 accesslog = os.environ.get("ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
+# Refuse absurd requests before a worker parses them: the longest sane API URL is far below these.
+limit_request_line = int(os.environ.get("LIMIT_REQUEST_LINE", "8190"))
+limit_request_fields = 50
+limit_request_field_size = 8190

@@ -12,7 +12,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Any:
     """Create the Flask app: defaults, then the environment, then test overrides."""
     from flask import Flask
 
-    from service import api, cli, errors, http
+    from service import api, cli, errors, http, web
     from service.config import DEFAULTS, from_environment
     from service.search import IndexHolder
 
@@ -36,4 +36,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Any:
     api.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    web.init_app(app)
     return app

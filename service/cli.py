@@ -11,6 +11,7 @@ import orjson
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from service.content.images import parse_widths
 from service.content.loader import load_content
 from service.indexing import ReindexBusy, reindex
 
@@ -38,14 +39,16 @@ class _Progress:
 @click.command("reindex")
 @click.option("--preview/--no-preview", default=None, help="Also index drafts, future and unpublished posts.")
 @click.option("--wait", is_flag=True, help="Wait for a running reindex instead of exiting.")
+@click.option("--full", is_flag=True, help="Parse every file and write the whole index, ignoring the last build.")
 @with_appcontext
-def reindex_command(preview: bool | None, wait: bool) -> None:
-    """Read the content folder and publish a fresh index."""
+def reindex_command(preview: bool | None, wait: bool, full: bool) -> None:
+    """Read the content folder and publish a new index (only changed files are parsed again unless --full)."""
     config = current_app.config
     progress = _Progress("Reading posts")
     try:
         summary = reindex(Path(config["CONTENT_DIR"]), Path(config["INDEX_DIR"]),
-                          preview=config["PREVIEW"] if preview is None else preview, progress=progress, wait=wait)
+                          preview=config["PREVIEW"] if preview is None else preview, progress=progress, wait=wait,
+                          image_widths=parse_widths(config["IMAGE_WIDTHS"]), full=full)
     except ReindexBusy as exc:
         raise click.ClickException(str(exc)) from None
     finally:
@@ -55,20 +58,36 @@ def reindex_command(preview: bool | None, wait: bool) -> None:
     click.echo(summary.line())
 
 
+@click.command("watch")
+@click.option("--debounce", default=1.0, show_default=True, help="Seconds of quiet before a reindex starts.")
+@with_appcontext
+def watch_command(debounce: float) -> None:
+    """Reindex (incrementally) whenever a file under the content folder changes; Ctrl-C stops."""
+    from service.watch import watch
+
+    config = current_app.config
+    click.echo(f"watching {config['CONTENT_DIR']} (Ctrl-C stops)")
+    watch(Path(config["CONTENT_DIR"]), Path(config["INDEX_DIR"]), preview=bool(config["PREVIEW"]),
+          image_widths=parse_widths(config["IMAGE_WIDTHS"]), debounce=debounce, echo=click.echo)
+
+
 @content_cli.command("check")
 @click.option("--json", "as_json", is_flag=True, help="Print problems as JSON.")
 def check_command(as_json: bool) -> None:
     """Validate every post file; exit 1 when any file has an error."""
-    result = load_content(Path(current_app.config["CONTENT_DIR"]), preview=current_app.config["PREVIEW"])
-    errors = len(result.errors)
+    result = load_content(Path(current_app.config["CONTENT_DIR"]), preview=current_app.config["PREVIEW"],
+                          image_widths=parse_widths(current_app.config["IMAGE_WIDTHS"]))
+    problems = sorted(dict.fromkeys(result.problems), key=lambda p: (p.path, p.line or 0))  # each problem once
+    errors = sum(1 for p in problems if p.severity == "error")
     if as_json:
         click.echo(orjson.dumps({"files": result.files, "posts": len(result.posts), "hidden": len(result.hidden),
-                                 "problems": [p.__dict__ for p in result.problems]}, option=orjson.OPT_INDENT_2))
+                                 "errors": errors, "warnings": len(problems) - errors,
+                                 "problems": [p.__dict__ for p in problems]}, option=orjson.OPT_INDENT_2))
     else:
-        for problem in result.problems:
+        for problem in problems:
             click.echo(str(problem))
         click.echo(f"{result.files} files checked: {len(result.posts)} posts served, {len(result.hidden)} hidden, "
-                   f"{errors} errors, {len(result.problems) - errors} warnings")
+                   f"{errors} errors, {len(problems) - errors} warnings")
     if errors:
         sys.exit(1)
 
@@ -76,4 +95,5 @@ def check_command(as_json: bool) -> None:
 def init_app(app: Flask) -> None:
     """Register the commands with `flask --app service`."""
     app.cli.add_command(reindex_command)
+    app.cli.add_command(watch_command)
     app.cli.add_command(content_cli)

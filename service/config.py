@@ -20,6 +20,10 @@ DEFAULTS: dict[str, Any] = {
     "WEB_UI": True,
     "MAX_PER_PAGE": 100,
     "RESPONSE_CACHE_SIZE": 2048,
+    "RESPONSE_CACHE_MB": 32,  # per worker; 0 turns the response cache off
+    "SITE_TITLE": "",  # feed title; empty: the site title the index records, else "Broadsheet"
+    "IMAGE_WIDTHS": "320,640,1024,1600",  # widths of resized variants (srcset, /media/...?w=)
+    "IMAGE_CACHE_MAX_AGE": 2592000,  # seconds browsers and CDNs may keep a resized variant
 }
 
 _BOOL = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False, "": False}

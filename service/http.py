@@ -1,12 +1,35 @@
-"""HTTP behaviour shared by every response: a fast JSON encoder and safe default headers."""
+"""HTTP behaviour shared by every response: JSON encoding, caching and conditional requests, CORS, compression."""
 
 from __future__ import annotations
 
+import hashlib
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import orjson
-from flask import Flask, Response
+from flask import Flask, Response, current_app, g, request
 from flask.json.provider import JSONProvider
+from flask_compress import Compress
+from flask_cors import CORS
+from werkzeug.datastructures import MultiDict
+
+from service.config import DEFAULTS, public_url, site_url
+from service.response_cache import STORE_KEY, ResponseCache
+
+# Blueprints whose GET answers depend only on the index build and the request: they get ETags, long
+# Cache-Control and the response cache. Anything else (health, the reindex jobs, files) is left alone.
+CACHED_BLUEPRINTS = frozenset({"posts", "categories", "tags", "archive", "quotes", "images", "search", "feeds",
+                               "api-docs", "docs"})
+EXPOSED_HEADERS = ["Link", "X-Total-Count", "ETag", "X-Content-Build"]
+# Flask-Compress suffixes a strong ETag with the coding it applied: "abc" becomes "abc:br".
+CODINGS = ("br", "gzip", "deflate", "zstd")
+PAGINATION_KEYS = frozenset({"page", "per_page", "total", "pages"})
+# Settings that never change a body (paths differ between replicas; PORT and the URLs count through the two
+# absolute bases instead).
+NOT_IN_BODIES = frozenset({"CONTENT_DIR", "INDEX_DIR", "PORT", "PUBLIC_URL", "SITE_URL", "CACHE_MAX_AGE",
+                           "CACHE_STALE_WHILE_REVALIDATE", "CORS_ORIGINS", "RESPONSE_CACHE_SIZE", "RESPONSE_CACHE_MB"})
 
 
 class OrjsonProvider(JSONProvider):
@@ -18,14 +41,177 @@ class OrjsonProvider(JSONProvider):
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         return orjson.loads(s)
 
+    def response(self, *args: Any, **kwargs: Any) -> Response:
+        """Build a JSON response straight from orjson's bytes, without a detour through str."""
+        obj = self._prepare_response_obj(args, kwargs)
+        return self._app.response_class(orjson.dumps(obj, option=orjson.OPT_NON_STR_KEYS), mimetype="application/json")
 
-def _security_headers(response: Response) -> Response:
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
+
+def uncached(view: type) -> type:
+    """Mark a view class whose answer changes between requests (random picks): no ETag, no caching."""
+    view.uncached = True  # type: ignore[attr-defined]
+    return view
+
+
+def cacheable() -> bool:
+    """Say whether this request's answer is fixed by the index build and the request alone."""
+    if request.method not in ("GET", "HEAD") or request.blueprint not in CACHED_BLUEPRINTS:
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    return not getattr(getattr(view, "view_class", view), "uncached", False)
+
+
+def etag_for(build_id: str, path: str, args: MultiDict[str, str]) -> str:
+    """Derive the strong ETag of a response from what fixes it: the build, the path and the query.
+
+    The code and the settings that shape bodies are folded in too, so a deploy that changes them never
+    answers 304 for a body it would now write differently; replicas running the same code agree.
+    """
+    query = urlencode(sorted(args.items(multi=True), key=lambda item: item[0]))
+    salt = current_app.extensions["broadsheet.etag_salt"]
+    return hashlib.blake2b(f"{salt}\n{build_id}\n{path}\n{query}".encode(), digest_size=12).hexdigest()
+
+
+def _salt(app: Flask) -> str:
+    """Fingerprint the program (every file of the package) and the settings that shape response bodies."""
+    digest = hashlib.blake2b(digest_size=12)
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*")):
+        shipped = path.suffix in (".py", ".html", ".js", ".css", ".json") and "__pycache__" not in path.parts
+        if shipped and path.is_file():
+            digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(f"{public_url(app.config)}\0{site_url(app.config)}\0".encode())
+    for key in sorted(DEFAULTS):
+        if key not in NOT_IN_BODIES and not any(word in key for word in ("TOKEN", "SECRET", "PASSWORD")):
+            digest.update(f"{key}={app.config.get(key)!r}\0".encode())
+    return digest.hexdigest()
+
+
+_built_at: dict[str, datetime | None] = {}
+
+
+def built_at(index: Any) -> datetime | None:
+    """Return when the index build was made, for Last-Modified."""
+    if index.build_id not in _built_at:
+        try:
+            made = datetime.fromisoformat(index.manifest.get("created_at") or "")
+            _built_at[index.build_id] = made if made.tzinfo else made.replace(tzinfo=UTC)
+        except ValueError:
+            _built_at[index.build_id] = None
+    return _built_at[index.build_id]
+
+
+def _index() -> Any:
+    from service.api import current_index
+    from service.search import IndexUnavailable
+
+    try:
+        return current_index()
+    except IndexUnavailable:
+        return None
+
+
+def _cache_control() -> str:
+    config = current_app.config
+    return f"public, max-age={config['CACHE_MAX_AGE']}, stale-while-revalidate={config['CACHE_STALE_WHILE_REVALIDATE']}"
+
+
+def _not_modified() -> Response | None:
+    """Answer a conditional GET with 304 before doing any work, when the client already has this build's answer."""
+    if not (request.if_none_match or request.if_modified_since) or request.if_none_match.star_tag or not cacheable():
+        return None  # "*" asks whether the resource exists at all: only the view knows
+    index = _index()
+    if index is None:
+        return None
+    tag = etag_for(index.build_id, request.path, request.args)
+    modified = built_at(index)
+    if request.if_none_match:
+        matched = next((t for t in (tag, *(f"{tag}:{c}" for c in CODINGS)) if request.if_none_match.contains_weak(t)),
+                       None)
+        if matched is None:
+            return None
+    elif modified is None or request.if_modified_since < modified.replace(microsecond=0):
+        return None
+    else:
+        matched = tag
+    response = Response(status=304)
+    response.set_etag(matched)
+    response.headers["Cache-Control"] = _cache_control()
+    if modified is not None:
+        response.last_modified = modified
+    return response
+
+
+def _link_header(dump: dict[str, Any]) -> str:
+    """Build the RFC 8288 Link header (first, prev, next, last) for a paginated body."""
+    base = public_url(current_app.config) + request.path
+    args = request.args.copy()
+
+    def link(page: int, rel: str) -> str:
+        args.setlist("page", [str(page)])
+        return f'<{base}?{urlencode(list(args.items(multi=True)), safe=",")}>; rel="{rel}"'
+
+    page, pages = dump["page"], dump["pages"]
+    links = [link(1, "first")]
+    if page > 1:
+        links.append(link(min(page - 1, pages), "prev"))
+    if page < pages:
+        links.append(link(page + 1, "next"))
+    links.append(link(pages, "last"))
+    return ", ".join(links)
+
+
+def _finish(response: Response) -> Response:
+    """Add what every response carries, and the caching headers of the cacheable ones."""
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    index = _index() if response.status_code != 503 else None
+    if index is not None:
+        headers["X-Content-Build"] = index.build_id
+    if response.status_code == 304:
+        return response
+    ok = 200 <= response.status_code < 300
+    if ok and index is not None and cacheable() and not response.is_streamed and not response.direct_passthrough \
+            and "ETag" not in headers:
+        response.set_etag(etag_for(index.build_id, request.path, request.args))
+        headers["Cache-Control"] = _cache_control()
+        modified = built_at(index)
+        if modified is not None:
+            response.last_modified = modified
+        dump = g.get("_flask_smorest", {}).get("result_dump")
+        if isinstance(dump, dict) and dump.keys() >= PAGINATION_KEYS:
+            headers["Link"] = _link_header(dump)
+            headers["X-Total-Count"] = str(dump["total"])
+        if request.if_none_match or request.if_modified_since:
+            response.make_conditional(request)  # e.g. "If-None-Match: *", which _not_modified leaves to the view
+        if request.method == "GET" and response.status_code == 200:
+            request.environ[STORE_KEY] = index.build_id
+    elif "Cache-Control" not in headers:
+        # Errors and answers that change between requests must not be kept by browsers or CDNs.
+        headers["Cache-Control"] = "no-store"
     return response
 
 
 def init_app(app: Flask) -> None:
-    """Install the JSON provider and the headers every response carries."""
+    """Install the JSON provider, compression, CORS, conditional requests and the response cache."""
     app.json = OrjsonProvider(app)
-    app.after_request(_security_headers)
+    app.extensions["broadsheet.etag_salt"] = _salt(app)
+    config = app.config
+    config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    config.setdefault("COMPRESS_MIMETYPES", ["application/json", "application/problem+json", "application/feed+json",
+                                             "application/atom+xml", "text/html", "text/css", "text/javascript",
+                                             "application/javascript", "image/svg+xml"])
+    # Compress runs after _finish (Flask calls after_request hooks last-registered first), so it sees the
+    # ETag and makes each coding's own ("abc:br"); the cache stores each coding separately.
+    Compress(app)
+    origins = [o.strip() for o in str(config["CORS_ORIGINS"]).split(",") if o.strip()] or ["*"]
+    any_origin = "*" in origins
+    CORS(app, origins="*" if any_origin else origins, send_wildcard=any_origin, methods=["GET", "HEAD", "OPTIONS"],
+         expose_headers=EXPOSED_HEADERS, max_age=86400, supports_credentials=False)
+    app.before_request(_not_modified)
+    app.after_request(_finish)
+    max_bytes = int(config["RESPONSE_CACHE_MB"]) * 1024 * 1024
+    if int(config["RESPONSE_CACHE_SIZE"]) > 0 and max_bytes > 0:
+        app.wsgi_app = ResponseCache(app.wsgi_app, config["INDEX_DIR"], int(config["RESPONSE_CACHE_SIZE"]),
+                                     max_bytes, vary_origin=not any_origin)  # type: ignore[method-assign]

@@ -1,4 +1,4 @@
-"""Build an index from the content folder and publish it atomically."""
+"""Build an index from the content folder and publish it atomically, incrementally when it can."""
 
 from __future__ import annotations
 
@@ -13,20 +13,27 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import orjson
 
 from service import __version__
-from service.content.loader import LoadResult, load_content
-from service.content.models import Post, Problem
+from service.content.images import DEFAULT_WIDTHS
+from service.content.loader import LoadResult
+from service.content.models import Problem
+from service.incremental import Scan, pause_point, prune_cache, read_json, scan_content
 from service.search import CURRENT, current_build_dir
 from service.search.documents import slugify
-from service.search.engine import SCHEMA_VERSION, write_index
+from service.search.engine import update_index, write_index
 
 BUILDS = "builds"
+CACHE = "cache"
 LOCK = ".reindex.lock"
+LAST = "last-reindex.json"  # the outcome of the latest reindex, served or not, for /readyz
+FINGERPRINTS = "fingerprints.json"  # slug -> record hash of every indexed post: the next build's diff
 GRACE_SECONDS = 600  # old builds stay this long so searchers still open on them can finish
+INCREMENTAL_SHARE = 0.3  # beyond this share of changed posts a fresh index is cheaper than deletions
+INCREMENTAL_MIN = 50  # ...but so few posts are cheap to add to any index
 
 
 class ReindexBusy(Exception):
@@ -42,6 +49,11 @@ class BuildSummary:
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
     reused: bool = False
+    mode: str = "full"  # full, incremental or reused
+    parsed: int = 0  # files parsed this run (the rest came from the parse cache)
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
 
     @property
     def skipped(self) -> list[Problem]:
@@ -50,39 +62,70 @@ class BuildSummary:
     def line(self) -> str:
         """Describe the build in one line, for the command's last output."""
         state = "reused" if self.reused else "built"
-        return (f"{state} index {self.build_id}: {self.posts} posts indexed, {self.hidden} hidden, "
+        detail = f" ({self.mode}: {self.updated} updated, {self.added} added, {self.removed} removed; " \
+                 f"{self.parsed} of {self.files} files parsed)"
+        return (f"{state} index {self.build_id}{detail}: {self.posts} posts indexed, {self.hidden} hidden, "
                 f"{len(self.skipped)} files skipped, {len(self.problems) - len(self.skipped)} warnings "
                 f"in {self.seconds:.2f}s")
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the summary as plain JSON-able values, for the HTTP job status and last-reindex.json."""
+        return {"build_id": self.build_id, "mode": self.mode, "posts": self.posts, "hidden": self.hidden,
+                "files": self.files, "parsed": self.parsed, "added": self.added, "updated": self.updated,
+                "removed": self.removed, "skipped": len(self.skipped), "seconds": round(self.seconds, 3),
+                "problems": [_problem_dict(p) for p in self.problems]}
+
+
+def acquire_lock(index_dir: Path, wait: bool = False) -> IO[str]:
+    """Take the one-writer lock and return its handle; the kernel drops it when the holder dies: never stale."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    handle = open(index_dir / LOCK, "a+")  # noqa: SIM115 - held across threads, released by release_lock
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except BlockingIOError:
+        handle.close()
+        raise ReindexBusy("another reindex is running on this index; wait for it (or pass --wait)") from None
+    return handle
+
+
+def release_lock(handle: IO[str]) -> None:
+    """Give the writer lock back."""
+    try:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    finally:
+        handle.close()
 
 
 @contextmanager
 def reindex_lock(index_dir: Path, wait: bool = False) -> Iterator[None]:
-    """Hold the one-writer lock; the kernel drops it if the holder dies, so it never goes stale."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / LOCK, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            raise ReindexBusy("another reindex is running on this index; try again when it finishes") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    """Hold the one-writer lock for a block."""
+    handle = acquire_lock(index_dir, wait)
+    try:
+        yield
+    finally:
+        release_lock(handle)
 
 
-def compute_build_id(result: LoadResult, preview: bool) -> str:
-    """Derive the build id from the program, the settings and the content, so replicas agree."""
-    digest = hashlib.sha256()
-    for part in (__version__, SCHEMA_VERSION, str(preview), repr(sorted(result.site.values.items(), key=str))):
-        digest.update(part.encode() + b"\0")
-    for post in sorted(result.posts, key=lambda p: p.path):
-        digest.update(f"{post.path}\0{post.content_hash}\0".encode())
-    for problem in sorted(result.problems, key=str):
+def lock_is_free(index_dir: Path) -> bool:
+    """Say whether no reindex holds the lock right now (nothing is taken)."""
+    try:
+        release_lock(acquire_lock(index_dir))
+    except ReindexBusy:
+        return False
+    return True
+
+
+def compute_build_id(scan: Scan) -> str:
+    """Derive the build id from the program, the settings and what is served, so replicas agree."""
+    digest = hashlib.sha256(scan.key.encode() + b"\0")
+    for slug, print_ in sorted(scan.fingerprints.items()):
+        digest.update(f"{slug}\0{print_}\0".encode())
+    for problem in sorted(scan.result.problems, key=str):
         digest.update(str(problem).encode() + b"\0")
     return digest.hexdigest()[:16]
 
 
-def manifest_for(build_id: str, result: LoadResult) -> dict[str, Any]:
+def manifest_for(build_id: str, result: LoadResult, key: str = "") -> dict[str, Any]:
     """Precompute what list endpoints need beyond the documents: counts, order and problems."""
     categories: Counter[str] = Counter()
     tags: Counter[str] = Counter()
@@ -98,6 +141,7 @@ def manifest_for(build_id: str, result: LoadResult) -> dict[str, Any]:
         months[(post.date.year, post.date.month)] += 1
     return {
         "build_id": build_id,
+        "key": key,
         "version": __version__,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "posts": len(result.posts),
@@ -107,8 +151,7 @@ def manifest_for(build_id: str, result: LoadResult) -> dict[str, Any]:
         "tags": [{"name": names[("tag", s)], "slug": s, "count": n} for s, n in sorted(tags.items())],
         "archive": [{"year": y, "month": m, "count": n} for (y, m), n in sorted(months.items(), reverse=True)],
         "order": [p.slug for p in result.posts],
-        "problems": [{"path": p.path, "line": p.line, "severity": p.severity, "message": p.message}
-                     for p in result.problems],
+        "problems": [_problem_dict(p) for p in result.problems],
     }
 
 
@@ -119,32 +162,100 @@ def reindex(
     preview: bool = False,
     progress: Callable[[int, int], None] | None = None,
     wait: bool = False,
+    image_widths: tuple[int, ...] = DEFAULT_WIDTHS,
+    full: bool = False,
 ) -> BuildSummary:
     """Read content, write a new build beside the served one, then switch `current` to it."""
-    started = time.perf_counter()
     with reindex_lock(index_dir, wait=wait):
-        result = load_content(content_dir, preview=preview, progress=progress)
-        build_id = compute_build_id(result, preview)
-        builds = index_dir / BUILDS
-        target = builds / build_id
-        reused = target.is_dir()
-        if not reused:
-            _write_build(target, build_id, result.posts, manifest_for(build_id, result))
-        publish(index_dir, target)
-        remove_old_builds(index_dir)
-    return BuildSummary(build_id, len(result.posts), len(result.hidden), result.files, result.problems,
-                        time.perf_counter() - started, reused)
+        return build_and_publish(content_dir, index_dir, preview=preview, progress=progress,
+                                 image_widths=image_widths, full=full)
 
 
-def _write_build(target: Path, build_id: str, posts: list[Post], manifest: dict[str, Any]) -> None:
-    staging = target.parent / f".staging-{build_id}-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
+def build_and_publish(
+    content_dir: Path,
+    index_dir: Path,
+    *,
+    preview: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    image_widths: tuple[int, ...] = DEFAULT_WIDTHS,
+    full: bool = False,
+) -> BuildSummary:
+    """Do the reindex itself; the caller holds the writer lock."""
+    started = time.perf_counter()
     try:
-        write_index(staging, posts)
+        summary = _build(content_dir, index_dir, preview, progress, image_widths, full, started)
+    except Exception as exc:
+        _record_last(index_dir, {"status": "failed", "error": type(exc).__name__})  # no server paths: /readyz shows it
+        raise
+    _record_last(index_dir, {"status": "succeeded", **summary.as_dict()})
+    return summary
+
+
+def _build(content_dir: Path, index_dir: Path, preview: bool, progress: Callable[[int, int], None] | None,
+           image_widths: tuple[int, ...], full: bool, started: float) -> BuildSummary:
+    cache_dir = index_dir / CACHE
+    scan = scan_content(content_dir, cache_dir, preview=preview, image_widths=image_widths, full=full,
+                        progress=progress)
+    result = scan.result
+    build_id = compute_build_id(scan)
+    target = index_dir / BUILDS / build_id
+    summary = BuildSummary(build_id, len(result.posts), len(result.hidden), result.files, result.problems,
+                           parsed=scan.parsed)
+    base = current_build_dir(index_dir)
+    previous = _previous_fingerprints(base, scan.key) if base is not None else None
+    if previous is not None:
+        summary.added = len(scan.fingerprints.keys() - previous.keys())
+        summary.removed = len(previous.keys() - scan.fingerprints.keys())
+        summary.updated = sum(1 for s, f in scan.fingerprints.items() if s in previous and previous[s] != f)
+    else:
+        summary.added = len(scan.fingerprints)
+    if target.is_dir():
+        summary.reused, summary.mode = True, "reused"
+    else:
+        summary.mode = _write_build(target, scan, manifest_for(build_id, result, scan.key), base,
+                                    None if full else previous)
+    pause_point("switch")
+    publish(index_dir, target)
+    remove_old_builds(index_dir)
+    prune_cache(cache_dir, scan.cache_keys)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _previous_fingerprints(base: Path, key: str) -> dict[str, str] | None:
+    """Return the served build's fingerprints when an incremental update on top of it is valid."""
+    manifest = read_json(base / "build.json")
+    prints = read_json(base / FINGERPRINTS)
+    if not isinstance(manifest, dict) or manifest.get("key") != key or not isinstance(prints, dict):
+        return None  # other code, options or _config.yml: every document may differ
+    return prints
+
+
+def _write_build(target: Path, scan: Scan, manifest: dict[str, Any], base: Path | None,
+                 previous: dict[str, str] | None) -> str:
+    """Write the build into a staging folder and rename it into place; return full or incremental."""
+    staging = target.parent / f".staging-{target.name}-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    prints = scan.fingerprints
+    try:
+        changed = None if previous is None else sorted(s for s in prints.keys() | previous.keys()
+                                                       if prints.get(s) != previous.get(s))
+        small = changed is not None and len(changed) <= max(INCREMENTAL_MIN, INCREMENTAL_SHARE * len(prints))
+        if base is not None and changed is not None and small:
+            wanted = set(changed)
+            posts = [p for p in scan.result.posts if p.slug in wanted]
+            update_index(staging, base, [s for s in changed if s in previous], posts)
+            mode = "incremental"
+        else:
+            write_index(staging, scan.result.posts)
+            mode = "full"
+        (staging / FINGERPRINTS).write_bytes(orjson.dumps(prints, option=orjson.OPT_SORT_KEYS))
         (staging / "build.json").write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
+        pause_point("write")
         os.rename(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    return mode
 
 
 def publish(index_dir: Path, build_dir: Path) -> None:
@@ -158,14 +269,43 @@ def publish(index_dir: Path, build_dir: Path) -> None:
 
 
 def remove_old_builds(index_dir: Path, grace_seconds: float = GRACE_SECONDS) -> list[str]:
-    """Delete builds that are not current and were last published longer ago than the grace period."""
+    """Delete builds (and staging left by killed runs) not current and untouched for longer than the grace period."""
     current = current_build_dir(index_dir)
     removed = []
     now = time.time()
     for build in (index_dir / BUILDS).iterdir() if (index_dir / BUILDS).is_dir() else []:
-        if build == current or build.name.startswith("."):
+        if build == current:
             continue
-        if now - build.stat().st_mtime > grace_seconds:
+        if build.name.startswith(".staging-"):  # left by a killed run; we hold the lock, so nobody writes it
+            shutil.rmtree(build, ignore_errors=True)
+            continue
+        try:
+            age = now - build.stat().st_mtime
+        except OSError:
+            continue
+        if age > grace_seconds:
             shutil.rmtree(build, ignore_errors=True)
             removed.append(build.name)
+    for stray in index_dir.glob(f"{CURRENT}.tmp-*"):  # a link a killed run made but never renamed
+        if stray.is_symlink() and now - stray.lstat().st_mtime > grace_seconds:
+            stray.unlink(missing_ok=True)
     return removed
+
+
+def last_reindex(index_dir: Path) -> dict[str, Any] | None:
+    """Return the recorded outcome of the latest reindex, if any."""
+    found = read_json(index_dir / LAST)
+    return found if isinstance(found, dict) else None
+
+
+def _record_last(index_dir: Path, outcome: dict[str, Any]) -> None:
+    temp = index_dir / f".{LAST}.{os.getpid()}"
+    try:
+        temp.write_bytes(orjson.dumps({**outcome, "finished_at": datetime.now(UTC).isoformat(timespec="seconds")}))
+        os.replace(temp, index_dir / LAST)
+    except OSError:
+        temp.unlink(missing_ok=True)
+
+
+def _problem_dict(problem: Problem) -> dict[str, Any]:
+    return {"path": problem.path, "line": problem.line, "severity": problem.severity, "message": problem.message}

@@ -39,6 +39,15 @@ def write_post(content_dir: Path, name: str, front_matter: str, body: str, folde
     return path
 
 
+def write_image(path: Path, size: tuple[int, int], **save: Any) -> Path:
+    """Write a small real image (a gradient, so resizing has work to do) in the format its extension names."""
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.linear_gradient("L").resize(size).convert("RGB").save(path, **save)
+    return path
+
+
 @pytest.fixture
 def content_dir(tmp_path: Path) -> Path:
     path = tmp_path / "content"

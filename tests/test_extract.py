@@ -72,13 +72,13 @@ def test_horizontal_bar_and_markup_in_the_attribution() -> None:
 def test_dash_inside_a_sentence_is_not_an_attribution() -> None:
     quote = only_quote("> I went there -- and it was great.\n")
     assert quote.attribution is None
-    assert quote.text == "I went there -- and it was great."
+    assert quote.text == "I went there \u2013 and it was great."  # kramdown's typography: -- is an en dash
 
 
 def test_dash_after_a_closing_quote_mark_on_the_same_line() -> None:
     quote = only_quote('> "The Hackathon was great!" -- Ken Ambrose, Health and Human Services\n')
     assert quote.attribution == "Ken Ambrose, Health and Human Services"
-    assert quote.text == '"The Hackathon was great!"'
+    assert quote.text == "\u201cThe Hackathon was great!\u201d"  # kramdown's smart quotes
 
 
 def test_dash_after_a_quoted_word_inside_prose_is_left_alone() -> None:

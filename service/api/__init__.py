@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
 from webargs.flaskparser import FlaskParser
@@ -23,15 +23,17 @@ class Blueprint(SmorestBlueprint):
 
 def current_index() -> SearchIndex:
     """Return this worker's opened index, switching to a newer build when one was published."""
-    return current_app.extensions["broadsheet.index"].get()
+    # One build per request: the body, its ETag and X-Content-Build must all describe the same one.
+    if "broadsheet_index" not in g:
+        g.broadsheet_index = current_app.extensions["broadsheet.index"].get()
+    return g.broadsheet_index
 
 
 def init_app(app: Flask) -> Api:
     """Create the Api and register every resource blueprint."""
-    from service.api import categories, health, images, media, posts, quotes, search
+    from service.api import admin, archive, categories, docs, feeds, health, images, media, posts, quotes, search, tags
 
-    api = Api(app, spec_kwargs={"info": {"description": "Posts, categories, quotes, images and search "
-                                                        "from a folder of Jekyll posts."}})
-    for module in (posts, categories, quotes, images, search, media, health):
+    api = docs.make_api(app)
+    for module in (posts, categories, tags, archive, quotes, images, search, feeds, media, health, admin):
         api.register_blueprint(module.blp)
     return api

@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import abort
 
 from service.api import Blueprint, current_index
-from service.schemas.args import PostListArgs, RelatedArgs
+from service.schemas.args import POST_PARTS, PostFieldsArgs, PostListArgs, RelatedArgs
 from service.schemas.responses import PostListSchema, PostSchema, RelatedListSchema
 from service.search import PostFilter
 
@@ -26,27 +26,53 @@ def page_body(page: Any) -> dict[str, Any]:
     return {"items": page.items, "page": page.page, "per_page": page.per_page, "total": page.total, "pages": page.pages}
 
 
+def trim(post: dict[str, Any], only: list[str] | None) -> dict[str, Any]:
+    """Keep only the keys `fields=` names, in the post's own order."""
+    return {key: value for key, value in post.items() if key in only} if only else post
+
+
+def shape_items(items: list[dict[str, Any]], args: dict[str, Any]) -> list[dict[str, Any]]:
+    """Add the heavy parts `include=` (or `fields=`) asks for to list summaries, then trim them to `fields=`."""
+    only = args.get("only")
+    wanted = [part for part in POST_PARTS if part in (args.get("include") or ()) or part in (only or ())]
+    if wanted:
+        index = current_index()
+        for n, item in enumerate(items):
+            record = index.get_post(item["slug"]) or {}
+            items[n] = {**item, **{part: record.get(part) for part in wanted}}
+    return [trim(item, only) for item in items]
+
+
+def post_page(args: dict[str, Any], **fixed: str) -> dict[str, Any]:
+    """List posts for a list endpoint: filtered (args plus fixed filters), sorted, paginated and shaped."""
+    page = current_index().list_posts(post_filter({**args, **fixed}), args["sort"], args["page"], args["per_page"])
+    return {**page_body(page), "items": shape_items(page.items, args)}
+
+
 @blp.route("")
 class Posts(MethodView):
     @blp.arguments(PostListArgs, location="query")
     @blp.response(200, PostListSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """List post summaries, filtered and paginated."""
-        page = current_index().list_posts(post_filter(args), args["sort"], args["page"], args["per_page"])
-        return page_body(page)
+        """List post summaries, filtered, sorted and paginated.
+
+        Lists are light: add heavy parts with `include=html,toc,...`, or pick keys with `fields=slug,title,...`.
+        """
+        return post_page(args)
 
 
 @blp.route("/<slug>")
 class PostDetail(MethodView):
+    @blp.arguments(PostFieldsArgs, location="query")
     @blp.response(200, PostSchema)
-    def get(self, slug: str) -> dict[str, Any]:
-        """Return one post in full, with the posts before and after it."""
+    def get(self, args: dict[str, Any], slug: str) -> dict[str, Any]:
+        """Return one post in full, with its table of contents and the posts before (prev) and after (next) it."""
         index = current_index()
         record = index.get_post(slug)
         if record is None:
             abort(404, message=f"no post with slug {slug!r}")
         older, newer = index.neighbours(slug)
-        return {**record, "prev": older, "next": newer}
+        return trim({**record, "prev": older, "next": newer}, args.get("only"))
 
 
 @blp.route("/<slug>/related")

@@ -10,6 +10,7 @@ from flask_smorest import abort
 
 from service.api import Blueprint, current_index
 from service.api.posts import page_body, post_filter
+from service.http import uncached
 from service.schemas.args import QuoteListArgs, RandomQuoteArgs
 from service.schemas.responses import QuoteListSchema, QuoteSchema
 
@@ -26,11 +27,14 @@ class Quotes(MethodView):
 
 
 @blp.route("/random")
+@uncached
 class RandomQuote(MethodView):
+    @blp.doc(**{"x-cache": "no-store"})
     @blp.arguments(RandomQuoteArgs, location="query")
-    @blp.response(200, QuoteSchema)
+    @blp.response(200, QuoteSchema, headers={"Cache-Control": {"description": "no-store: each request picks anew.",
+                                                              "schema": {"type": "string"}}})
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Return one quote at random, optionally from one category."""
+        """Return one quote at random, optionally from one category; never cached."""
         quote = current_index().random_quote(post_filter(args), secrets.randbits(32))
         if quote is None:
             abort(404, message="no quotes match")
@@ -41,7 +45,7 @@ class RandomQuote(MethodView):
 class QuoteDetail(MethodView):
     @blp.response(200, QuoteSchema)
     def get(self, quote_id: str) -> dict[str, Any]:
-        """Return one quote."""
+        """Return one quote, with the post it comes from."""
         quote = current_index().get_quote(quote_id)
         if quote is None:
             abort(404, message=f"no quote with id {quote_id!r}")

@@ -20,10 +20,14 @@ class Search(MethodView):
     @blp.arguments(SearchArgs, location="query")
     @blp.response(200, SearchResultSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Search posts, quotes or images; an empty q lists matches newest first."""
+        """Search posts, quotes or images, with highlights, facet counts and a "did you mean".
+
+        Words match in any form (stemmed English), typos are forgiven, the last word also matches as a prefix,
+        and title matches weigh most. An empty q lists what the filters match, newest first.
+        """
         request = SearchRequest(
             q=args["q"], type=args["type"], filters=post_filter(args), sort=args["sort"], page=args["page"],
-            per_page=args["per_page"], facets=tuple(f for f in args["facets"].split(",") if f), typos=args["typos"],
+            per_page=args["per_page"], facets=_facets(args["facets"]), typos=args["typos"],
         )
         result = current_index().search(request)
         return {
@@ -33,10 +37,15 @@ class Search(MethodView):
         }
 
 
+def _facets(raw: str) -> tuple[str, ...]:
+    """Return the facets asked for, each once, in the order given."""
+    return tuple(dict.fromkeys(f.strip() for f in raw.split(",") if f.strip()))
+
+
 @blp.route("/suggest")
 class Suggest(MethodView):
     @blp.arguments(SuggestArgs, location="query")
     @blp.response(200, SuggestListSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Complete what is being typed: titles and words that start with it."""
+        """Complete what is being typed: up to 8 post titles and words, for a suggestion box."""
         return {"items": current_index().suggest(args["q"], args["limit"])}

@@ -11,7 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from html import escape
-from html.parser import HTMLParser
+from typing import Any
+
+from lxml import etree
+from lxml import html as lxml_html
 
 VOID_TAGS = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"})
 BLOCK_TAGS = frozenset({
@@ -49,44 +52,40 @@ class Element:
 Node = Element | str
 
 
-class _TreeBuilder(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.root = Element("#root")
-        self.stack = [self.root]
+def _convert(source: Any, target: Element, depth: int) -> None:
+    """Copy an lxml element's children into target as Elements and text strings."""
+    if source.text:
+        _append_text(target, source.text)
+    for child in source:
+        if isinstance(child.tag, str):
+            element = Element(child.tag, [(k, v) for k, v in child.attrib.items()])
+            # Deeper trees are flattened so recursive walks stay far from Python's recursion limit.
+            holder = element if depth < _MAX_DEPTH else target
+            if holder is element:
+                target.children.append(element)
+            _convert(child, holder, depth + 1)
+        if child.tail:  # comments and processing instructions vanish, but the text after them stays
+            _append_text(target, child.tail)
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        # A block start implicitly closes an open paragraph, as browsers do.
-        if tag in BLOCK_TAGS and self.stack[-1].tag == "p":
-            self.stack.pop()
-        element = Element(tag, attrs)
-        self.stack[-1].children.append(element)
-        if tag not in VOID_TAGS and len(self.stack) < _MAX_DEPTH:
-            self.stack.append(element)
 
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.stack[-1].children.append(Element(tag, attrs))
-
-    def handle_endtag(self, tag: str) -> None:
-        for depth in range(len(self.stack) - 1, 0, -1):
-            if self.stack[depth].tag == tag:
-                del self.stack[depth:]
-                return
-
-    def handle_data(self, data: str) -> None:
-        children = self.stack[-1].children
-        if children and isinstance(children[-1], str):
-            children[-1] += data
-        else:
-            children.append(data)
+def _append_text(target: Element, text: str) -> None:
+    if target.children and isinstance(target.children[-1], str):
+        target.children[-1] += text
+    else:
+        target.children.append(text)
 
 
 def parse_html(html: str) -> Element:
-    """Parse an HTML fragment into a tree of Elements and decoded text strings."""
-    builder = _TreeBuilder()
-    builder.feed(html)
-    builder.close()
-    return builder.root
+    """Parse an HTML fragment into a tree of Elements and decoded text strings (lxml does the parsing: speed)."""
+    root = Element("#root")
+    if not html.strip():
+        return root
+    try:
+        wrapper = lxml_html.fragment_fromstring(html, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return root
+    _convert(wrapper, root, 0)
+    return root
 
 
 def to_html(nodes: list[Node]) -> str:

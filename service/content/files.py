@@ -16,7 +16,8 @@ from service.content.models import Problem
 POST_NAME = re.compile(r"^(\d{2,4}-\d{1,2}-\d{1,2})-(.*)(\.[^.]+)$")
 MARKDOWN_EXTENSIONS = frozenset({".md", ".markdown", ".mkdown", ".mkdn", ".mkd", ".mdown", ".mdwn", ".html"})
 MAX_FILE_BYTES = 5 * 1024 * 1024
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n?)^(?:---|\.\.\.)[ \t]*$\n?", re.MULTILINE | re.DOTALL)
+# Jekyll's YAML_FRONT_MATTER_REGEXP; `\s*` after the closing dashes also eats blank lines after them.
+_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?\n?)^(?:---|\.\.\.)\s*$\n?", re.MULTILINE | re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -36,25 +37,50 @@ class SplitFile:
     raw_hash: str
 
 
-def find_post_files(content_dir: Path, *, drafts: bool = False) -> list[SourceFile]:
-    """List post files under every _posts (and optionally _drafts) folder, sorted by path."""
+# Jekyll's default `exclude` list (besides names starting with `.`, `_`, `#` or `~`, which it never reads).
+DEFAULT_EXCLUDES = ("node_modules", "vendor/bundle", "vendor/cache", "vendor/gems", "vendor/ruby", "gemfiles",
+                    "Gemfile", "Gemfile.lock")
+
+
+def find_post_files(content_dir: Path, *, drafts: bool = False, exclude: tuple[str, ...] = ()) -> list[SourceFile]:
+    """List post files as Jekyll's reader finds them: `_posts` (and `_drafts`) in the site root and every folder."""
     found: list[SourceFile] = []
     folders = ["_posts", "_drafts"] if drafts else ["_posts"]
-    for folder_name in folders:
-        for folder in sorted(content_dir.rglob(folder_name)):
-            if not folder.is_dir() or _hidden(folder.relative_to(content_dir)):
+    excluded = tuple(e.strip("/") for e in (*DEFAULT_EXCLUDES, *exclude) if e and e.strip("/"))
+    for base in _site_folders(content_dir, content_dir, excluded):
+        for folder_name in folders:
+            folder = base / folder_name
+            if not folder.is_dir():
                 continue
             for path in sorted(folder.rglob("*")):
-                rel = path.relative_to(content_dir)
-                if _hidden(rel) or path.suffix.lower() not in MARKDOWN_EXTENSIONS:
+                inside = path.relative_to(folder)
+                if _special(inside) or path.suffix.lower() not in MARKDOWN_EXTENSIONS:
                     continue
                 if path.is_file() or path.is_symlink():
+                    rel = path.relative_to(content_dir)
                     found.append(SourceFile(rel.as_posix(), path, draft=folder_name == "_drafts"))
     return found
 
 
-def _hidden(rel: Path) -> bool:
-    return any(part.startswith((".", "#")) or part.endswith("~") for part in rel.parts)
+def _site_folders(root: Path, folder: Path, excluded: tuple[str, ...]) -> list[Path]:
+    """Return folder and every folder under it that Jekyll reads (it skips special, excluded and linked ones)."""
+    found = [folder]
+    try:
+        children = sorted(p for p in folder.iterdir() if p.is_dir() and not p.is_symlink())
+    except OSError:
+        return found
+    for child in children:
+        rel = child.relative_to(root).as_posix()
+        if _special(Path(child.name)) or any(rel == e or rel.startswith(e + "/") for e in excluded):
+            continue
+        found.extend(_site_folders(root, child, excluded))
+    return found
+
+
+def _special(rel: Path) -> bool:
+    """Jekyll's EntryFilter: names starting with `.`, `_`, `#` or `~`, or ending with `~` or `.`, are skipped."""
+    first, name = rel.parts[0] if rel.parts else "", rel.name
+    return any(part.startswith((".", "_", "#", "~")) for part in (first, name)) or name.endswith(("~", "."))
 
 
 def read_source(source: SourceFile) -> tuple[str | None, bytes, list[Problem]]:
@@ -62,7 +88,8 @@ def read_source(source: SourceFile) -> tuple[str | None, bytes, list[Problem]]:
     try:
         size = source.abs_path.stat().st_size
         if size > MAX_FILE_BYTES:
-            return None, b"", [Problem(source.path, None, "error", f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit")]
+            return None, b"", [Problem(source.path, None, "error",
+                                       f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit")]
         raw = source.abs_path.read_bytes()
     except OSError as exc:
         return None, b"", [Problem(source.path, None, "error", f"cannot read file: {exc.strerror or exc}")]
@@ -89,6 +116,9 @@ def split_front_matter(text: str, raw: bytes = b"") -> SplitFile:
     return SplitFile(match.group(1), text[match.end() :], body_line, digest)
 
 
+_TAB_AFTER_TEXT = re.compile(r"(?<=\S)[ \t]*\t[ \t]*")
+
+
 class FrontMatterError(ValueError):
     """Front matter that is not valid YAML, with the line (in the file) where it goes wrong."""
 
@@ -97,16 +127,16 @@ class FrontMatterError(ValueError):
         self.line = line
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's parser when PyYAML has it: the pure-Python one was a fifth of the reindex time.
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """PyYAML's safe loader, except that an impossible date is a YAML error with a position."""
 
 
 def _timestamp(loader: _Loader, node: yaml.ScalarNode) -> Any:
     try:
         return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
-    except ValueError as exc:
-        raise yaml.constructor.ConstructorError(None, None, f"impossible date {node.value!r} ({exc})",
-                                                node.start_mark) from None
+    except ValueError:
+        return node.value  # Psych keeps an impossible date (2024-02-30) as text; the date rules then read it
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
@@ -117,12 +147,53 @@ def load_front_matter(text: str | None) -> Any:
     if not text:
         return {}
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        try:
+            data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        except yaml.YAMLError:
+            if "\t" not in text:
+                raise
+            # libyaml (Jekyll's parser) accepts tabs as separators after a value or a colon; PyYAML does not.
+            relaxed = _TAB_AFTER_TEXT.sub(lambda m: m.group(0).replace("\t", " "), text)
+            try:
+                data = yaml.load(relaxed, Loader=_Loader)  # noqa: S506
+            except yaml.YAMLError:
+                pass
+            else:
+                return _shallow(data)
+            raise
+        return _shallow(data)
     except yaml.YAMLError as exc:
         # An unclosed bracket or quote is found at the end of the stream; where it opened is the useful line.
         mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         reason = getattr(exc, "problem", None) or str(exc)
+        context = getattr(exc, "context", None)
+        reason = f"{reason} {context}" if context and context.startswith("while ") else reason
+        bad_line = text.splitlines()[mark.line] if mark is not None and mark.line < len(text.splitlines()) else ""
+        if "'\\t'" in reason or "\t" in bad_line:
+            reason += " (YAML indents with spaces, never tabs)"
         raise FrontMatterError(mark.line + 2 if mark is not None else 1, f"front matter is not valid YAML: {reason}") \
             from None
     except RecursionError:
-        raise FrontMatterError(None, "front matter is nested too deeply") from None
+        raise FrontMatterError(None, f"front matter is nested more than {MAX_DEPTH} levels deep (or refers to "
+                                     "itself)") from None
+
+
+MAX_DEPTH = 50
+MAX_NODES = 100_000
+
+
+def _shallow(data: Any) -> Any:
+    """Refuse front matter too deep, cyclic or huge once aliases expand, so nothing after it runs unbounded."""
+    stack, nodes = [(data, 1)], 0
+    while stack:
+        value, depth = stack.pop()
+        nodes += 1
+        if depth > MAX_DEPTH:
+            raise RecursionError
+        if nodes > MAX_NODES:
+            raise FrontMatterError(None, f"front matter expands to more than {MAX_NODES:,} values (YAML aliases?)")
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+    return data

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -10,22 +11,15 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlparse
 
-from marshmallow import ValidationError
-
-from service.content import jekyll
-from service.content.files import (
-    FrontMatterError,
-    SourceFile,
-    find_post_files,
-    load_front_matter,
-    read_source,
-    split_front_matter,
-)
-from service.content.liquid import render_liquid
+from service.content.excerpt import excerpt_source
+from service.content.files import SourceFile, find_post_files
+from service.content.header import PostHeader, read_header
+from service.content.images import DEFAULT_WIDTHS, annotate_images, link_usage
+from service.content.liquid import LinkTable, render_liquid
 from service.content.markdown import Rendered, html_to_text, render_markdown
 from service.content.models import Heading, Image, Link, Post, PostRef, Problem, Quote
 from service.content.site import SiteConfig, load_site_config
-from service.schemas.front_matter import FRONT_MATTER
+from service.content.visibility import is_visible
 
 WORDS_PER_MINUTE = 200
 
@@ -49,89 +43,122 @@ def load_content(
     preview: bool = False,
     now: datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
+    image_widths: tuple[int, ...] = DEFAULT_WIDTHS,
 ) -> LoadResult:
-    """Read every post under content_dir; hidden posts are kept apart unless preview is on."""
+    """Read every post under content_dir; hidden posts are kept apart unless preview is on.
+
+    Two passes, as Jekyll reads every post before it renders any: the first reads front matter and works out
+    each post's URL, so `{% post_url %}` and `{% link %}` in the second (rendering) pass can point at them.
+    """
     site, problems = load_site_config(content_dir)
     result = LoadResult(site=site, problems=list(problems))
-    sources = find_post_files(content_dir, drafts=preview or site.show_drafts)
+    sources = find_post_files(content_dir, drafts=preview or site.show_drafts, exclude=site.exclude)
     result.files = len(sources)
     now = now or datetime.now(UTC)
+    headers: list[PostHeader] = []
+    for source in sources:
+        header, file_problems = read_header(source, site, now=now)
+        result.problems.extend(file_problems)
+        if header is not None:
+            headers.append(header)
+    links = LinkTable(((h.source.path, h.url) for h in headers), site.baseurl)
     by_slug: dict[str, Post] = {}
-    for done, source in enumerate(sources, 1):
-        post, file_problems = load_post(source, site)
+    for done, header in enumerate(headers, 1):
+        post, file_problems = render_post(header, site, links, content_dir, image_widths)
         result.problems.extend(file_problems)
         if progress:
-            progress(done, len(sources))
-        if post is None:
-            continue
-        if post.slug in by_slug:
-            other = by_slug[post.slug]
-            result.problems.append(Problem(post.path, None, "error", f"duplicate slug {post.slug!r}: {other.path} already uses it"))
-            continue
-        by_slug[post.slug] = post
-        visible = (
-            preview
-            or (post.published and (not post.draft or site.show_drafts) and (post.date <= now or site.future))
-            or (not post.published and site.unpublished)
-        )
-        (result.posts if visible else result.hidden).append(post)
+            progress(done, len(headers))
+        place_post(result, post, by_slug, now, preview=preview)
     result.posts.sort(key=lambda p: (p.date, p.slug), reverse=True)
+    link_usage(result.posts)  # only visible posts: /api/images must not name hidden ones
     return result
 
 
-def load_post(source: SourceFile, site: SiteConfig) -> tuple[Post | None, list[Problem]]:
-    """Read one post file; on an error return None and the problems that explain it."""
-    text, raw, problems = read_source(source)
-    if text is None:
+def place_post(result: LoadResult, post: Post, by_slug: dict[str, Post], now: datetime, *, preview: bool) -> None:
+    """File a loaded post as visible or hidden, warning when another post already has its slug.
+
+    Jekyll keeps both posts of a shared slug (their URLs differ), so both are kept; the API finds posts by slug.
+    Incremental builds call this too, so both paths apply the same rules.
+    """
+    if post.slug in by_slug:
+        result.problems.append(Problem(post.path, None, "warning", f"duplicate slug {post.slug!r}: also used by "
+                                       f"{by_slug[post.slug].path}; Jekyll keeps both (their URLs differ), "
+                                       f"/api/posts/{post.slug} shows only one"))
+    by_slug.setdefault(post.slug, post)
+    (result.posts if is_visible(post, result.site, now, preview=preview) else result.hidden).append(post)
+
+
+def link_table(sources: list[SourceFile], site: SiteConfig) -> LinkTable:
+    """Work out every post's URL from its front matter alone, for `post_url` and `link` (first pass)."""
+    headers = (read_header(source, site)[0] for source in sources)
+    return LinkTable(((h.source.path, h.url) for h in headers if h is not None), site.baseurl)
+
+
+_SITE_LINKS: dict[Path, tuple[tuple[Any, ...], LinkTable]] = {}
+
+
+def site_links(content_dir: Path, site: SiteConfig) -> LinkTable:
+    """Return the link table of a whole content folder, remembered until a post file or the config changes.
+
+    For a post loaded on its own (incremental builds) that uses `post_url` or `link`.
+    """
+    sources = find_post_files(content_dir, drafts=True, exclude=site.exclude)
+    stamps = []
+    for source in sources:
+        try:
+            stat = source.abs_path.stat()
+            stamps.append((source.path, stat.st_mtime_ns, stat.st_size))
+        except OSError:
+            stamps.append((source.path, 0, 0))
+    key = (repr(site), *stamps)
+    cached = _SITE_LINKS.get(content_dir)
+    if cached is None or cached[0] != key:
+        _SITE_LINKS[content_dir] = cached = (key, link_table(sources, site))
+    return cached[1]
+
+
+def load_post(
+    source: SourceFile,
+    site: SiteConfig,
+    image_widths: tuple[int, ...] = DEFAULT_WIDTHS,
+    *,
+    links: LinkTable | None = None,
+    now: datetime | None = None,
+) -> tuple[Post | None, list[Problem]]:
+    """Read one post file (post_url/link resolve against its content folder); None and the problems on error."""
+    header, problems = read_header(source, site, now=now)
+    if header is None:
         return None, problems
-    split = split_front_matter(text, raw)
-    name = PurePosixPath(source.path).name
-    parts = jekyll.parse_post_filename(name)
-    if parts is None and not source.draft:
-        return None, [*problems, Problem(source.path, None, "error", "file name is not YYYY-MM-DD-slug.ext, so Jekyll does not read it as a post")]
-    try:
-        raw_matter = load_front_matter(split.front_matter)
-    except FrontMatterError as exc:
-        return None, [*problems, Problem(source.path, exc.line, "error", str(exc))]
-    try:
-        matter = FRONT_MATTER.load(_with_defaults(raw_matter, source.path, site))
-    except ValidationError as exc:
-        return None, [*problems, *_schema_problems(source.path, exc, split.front_matter or "")]
+    content_dir = source.abs_path.parents[len(PurePosixPath(source.path).parts) - 1]
+    if links is None:
+        uses_links = "post_url" in header.body or re.search(r"\{%-?\s*link\s", header.body)
+        links = site_links(content_dir, site) if uses_links else LinkTable([], site.baseurl)
+    post, more = render_post(header, site, links, content_dir, image_widths)
+    return post, [*problems, *more]
 
+
+def render_post(header: PostHeader, site: SiteConfig, links: LinkTable, content_dir: Path,
+                image_widths: tuple[int, ...] = DEFAULT_WIDTHS) -> tuple[Post, list[Problem]]:
+    """Render a post's body (Liquid, then Markdown) and pull out its excerpt, quotes, images and links."""
     warnings: list[str] = []
-    date_text, file_slug, ext = parts or ("", PurePosixPath(name).stem, PurePosixPath(name).suffix)
-    slug = matter["slug"] or file_slug
-    try:
-        if matter["date"] is None and not date_text:  # a draft without a date: Jekyll uses the file's mtime
-            date_text = datetime.fromtimestamp(source.abs_path.stat().st_mtime, site.tz).isoformat()
-        when = jekyll.parse_date(matter["date"] if matter["date"] is not None else date_text, site.tz)
-    except ValueError as exc:
-        return None, [*problems, Problem(source.path, _key_line(split.front_matter or "", "date"), "error", str(exc))]
-
-    categories = jekyll.merge_categories(matter, _categories_before_posts(source.path))
-    tags = jekyll.merge_tags(matter)
-    title = matter["title"] if matter["title"] is not None else jekyll.title_from_slug(slug)
-    url = matter["permalink"] or jekyll.permalink(site.permalink, when=when, slug=slug, categories=categories)
-    if site.baseurl:
-        url = site.baseurl + url
-    post_id = jekyll.post_id(url, slug)
-    ref = PostRef(slug=slug, title=title.strip(), url=url)
-
-    body = render_liquid(split.body, site.values, lambda name: None, warnings.append)
+    matter, slug, path = header.matter, header.slug, header.source.path
+    ref = PostRef(slug=slug, title=header.title.strip(), url=header.url)
+    page = {**matter["meta"], "title": header.title, "url": header.url, "slug": slug, "id": header.id,
+            "date": header.date.strftime("%Y-%m-%d %H:%M:%S %z"), "categories": header.categories, "tags": header.tags}
+    body = render_liquid(header.body, site.values, links, warnings.append, page)
     rendered = render_markdown(body)
-    separator = matter["excerpt_separator"] or site.excerpt_separator
-    excerpt_html, excerpt_text = _excerpt(matter["excerpt"], body, separator)
+    excerpt_html, excerpt_text = _excerpt(header, site, links, page)
     words = len(rendered.text.split())
     cover = _image(matter["image"], ref, f"{slug}-cover", "cover") if matter["image"] else None
     post = Post(
-        path=source.path,
-        id=post_id,
+        path=path,
+        id=header.id,
         slug=slug,
-        title=title,
-        date=when,
-        url=url,
-        categories=categories,
-        tags=tags,
+        title=header.title,
+        date=header.date,
+        url=header.url,
+        categories=header.categories,
+        tags=header.tags,
         excerpt_html=excerpt_html,
         excerpt=excerpt_text,
         html=rendered.html,
@@ -139,7 +166,7 @@ def load_post(source: SourceFile, site: SiteConfig) -> tuple[Post | None, list[P
         word_count=words,
         reading_time=max(1, math.ceil(words / WORDS_PER_MINUTE)),
         image=cover,
-        quotes=_quotes(rendered, ref, slug, categories),
+        quotes=_quotes(rendered, ref, slug, header.categories),
         images=[
             _image({"src": i.src, "alt": i.alt, "title": i.title}, ref, f"{slug}-img{n}", "inline")
             for n, i in enumerate(rendered.images, 1)
@@ -147,40 +174,32 @@ def load_post(source: SourceFile, site: SiteConfig) -> tuple[Post | None, list[P
         links=[Link(url=link.url, text=link.text, domain=_domain(link.url)) for link in rendered.links],
         toc=[Heading(h.level, h.text, h.anchor) for h in rendered.toc],
         meta=_plain(matter["meta"] | {k: matter[k] for k in ("layout", "description") if matter[k] is not None}),
-        published=matter["published"] is not False,
-        draft=source.draft,
-        content_hash=split.raw_hash,
+        published=header.published,
+        draft=header.source.draft,
+        content_hash=header.content_hash,
     )
-    problems.extend(Problem(source.path, None, "warning", w) for w in warnings)
+    problems = [Problem(path, _body_line(header, w), "warning", w) for w in dict.fromkeys(warnings)]
+    problems.extend(annotate_images([post.image, *post.images], content_dir, path, image_widths))
     return post, problems
 
 
-def _with_defaults(matter: Any, path: str, site: SiteConfig) -> Any:
-    if not isinstance(matter, dict) or not site.defaults:
-        return matter
-    merged: dict[str, Any] = {}
-    for rule in site.defaults:
-        scope = rule.get("scope") or {}
-        scope_path = str(scope.get("path") or "")
-        scope_type = scope.get("type")
-        if scope_type not in (None, "posts") or not path.startswith(scope_path.strip("/")):
-            continue
-        values = rule.get("values")
-        if isinstance(values, dict):
-            merged.update(values)
-    return {**merged, **matter}
-
-
-def _categories_before_posts(path: str) -> list[str]:
-    parts = PurePosixPath(path).parts
-    cut = parts.index("_posts") if "_posts" in parts else parts.index("_drafts") if "_drafts" in parts else 0
-    return list(parts[:cut])
-
-
-def _excerpt(explicit: str | None, body: str, separator: str) -> tuple[str, str]:
-    source = explicit if explicit is not None else body.split(separator, 1)[0] if separator else body
-    html = render_markdown(source.strip("\n")).html
+def _excerpt(header: PostHeader, site: SiteConfig, links: LinkTable, page: dict[str, Any]) -> tuple[str, str]:
+    """Jekyll's excerpt: front matter `excerpt` as written (Jekyll does not render it), else the body's head."""
+    explicit = header.matter["excerpt"]
+    if explicit is not None:
+        return render_markdown(explicit).html, html_to_text(explicit)
+    separator = header.matter["excerpt_separator"]
+    source = excerpt_source(header.body, separator if separator is not None else site.excerpt_separator,
+                            crlf=header.crlf)
+    if source is None:
+        return "", ""
+    html = render_markdown(render_liquid(source, site.values, links, lambda _: None, page)).html
     return html, html_to_text(html)
+
+
+def _body_line(header: PostHeader, warning: str) -> int | None:
+    line = getattr(warning, "line", None)
+    return header.body_line + line - 1 if line else None
 
 
 def _quotes(rendered: Rendered, ref: PostRef, slug: str, categories: list[str]) -> list[Quote]:
@@ -214,23 +233,6 @@ def _image(spec: dict[str, Any], ref: PostRef, image_id: str, role: str) -> Imag
 def _domain(url: str) -> str:
     host = urlparse(url).hostname or ""
     return host[4:] if host.startswith("www.") else host
-
-
-def _schema_problems(path: str, exc: ValidationError, matter: str) -> list[Problem]:
-    messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-    problems = []
-    for key, errors in messages.items():
-        text = "; ".join(str(e) for e in (errors if isinstance(errors, list) else [errors]))
-        label = "front matter" if key == "_schema" else f"front matter `{key}`"
-        problems.append(Problem(path, _key_line(matter, key), "error", f"{label} {text}"))
-    return problems
-
-
-def _key_line(matter: str, key: str) -> int | None:
-    for number, line in enumerate(matter.splitlines(), 2):
-        if line.startswith(f"{key}:"):
-            return number
-    return None
 
 
 def _plain(value: Any) -> Any:

@@ -9,8 +9,10 @@ from typing import Any
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from service.content.extract import Element, find_quotes, fold, parse_html
@@ -54,11 +56,51 @@ class Rendered:
 
 
 _MD = (
-    MarkdownIt("commonmark", {"html": True, "typographer": False})
-    .enable(["table", "strikethrough"])
+    MarkdownIt("commonmark", {"html": True, "typographer": True})
+    .enable(["table", "strikethrough", "smartquotes"])
     .use(footnote_plugin)
     .use(deflist_plugin)
 )
+# kramdown (Jekyll's Markdown) turns ' and " into curly quotes and ---, --, ..., << and >> into their symbols.
+_KRAMDOWN_SYMBOLS = re.compile(r"---|--|\.\.\.|<< | >>|<<|>>")
+_SYMBOLS = {"---": "\u2014", "--": "\u2013", "...": "\u2026", "<< ": "\u00ab\u00a0", " >>": "\u00a0\u00bb",
+            "<<": "\u00ab", ">>": "\u00bb"}
+
+
+def _typographic_symbols(state: Any) -> None:
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        for token in block.children:
+            if token.type == "text" and any(mark in token.content for mark in ("--", "...", "<<", ">>")):
+                token.content = _KRAMDOWN_SYMBOLS.sub(lambda m: _SYMBOLS[m.group(0)], token.content)
+
+
+_MD.core.ruler.before("smartquotes", "kramdown_symbols", _typographic_symbols)
+
+
+def _double_dollar_math(state: Any, silent: bool) -> bool:
+    """kramdown's inline math: `$$...$$` inside a paragraph (a single `$` is just a dollar sign)."""
+    if not state.src.startswith("$$", state.pos):
+        return False
+    end = state.src.find("$$", state.pos + 2)
+    if end <= state.pos + 2:
+        return False
+    if not silent:
+        token = state.push("math_inline_double", "", 0)
+        token.content, token.markup = state.src[state.pos + 2 : end], "$$"
+    state.pos = end + 2
+    return True
+
+
+# Math stays as TeX between the delimiters kramdown writes for MathJax: \(...\) inline, \[...\] on its own.
+_MD.use(dollarmath_plugin, allow_labels=False, allow_blank_lines=False)
+_MD.inline.ruler.disable("math_inline")
+_MD.inline.ruler.before("escape", "kramdown_math", _double_dollar_math)
+_MD.add_render_rule("math_inline_double", lambda self, tokens, idx, options, env: escapeHtml(
+    "\\(" + tokens[idx].content + "\\)"))
+_MD.add_render_rule("math_block", lambda self, tokens, idx, options, env: "<p>" + escapeHtml(
+    "\\[" + tokens[idx].content.strip("\n") + "\\]") + "</p>\n")
 
 _URL_SCHEMES = frozenset({"http", "https", "mailto", "tel", "ftp"})
 _HEADINGS = {f"h{n}" for n in range(1, 7)}

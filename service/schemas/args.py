@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from flask import current_app, has_app_context
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates, validates_schema
+from webargs.fields import DelimitedList
+
+from service.content.images import DEFAULT_WIDTHS, parse_widths
+from service.content.images import MAX_WIDTH as MAX_IMAGE_WIDTH
 
 MAX_PAGE = 10_000
 
@@ -37,8 +42,39 @@ class PostFilterArgs(PaginationArgs):
             raise ValidationError("date_from is after date_to", "date_from")
 
 
-class PostListArgs(PostFilterArgs):
+# Every key a post object can have (detail); `fields=` picks among these.
+POST_FIELDS = ("id", "slug", "title", "date", "url", "categories", "tags", "excerpt", "image", "reading_time",
+               "word_count", "excerpt_html", "html", "text", "quotes", "images", "links", "toc", "meta", "prev", "next")
+# The heavy parts lists leave out unless `include=` (or `fields=`) asks for them.
+POST_PARTS = ("html", "text", "excerpt_html", "quotes", "images", "links", "toc", "meta")
+
+
+def _names(choices: tuple[str, ...], what: str, **kwargs: Any) -> DelimitedList:
+    return DelimitedList(fields.String(validate=validate.OneOf(choices)), validate=validate.Length(min=1, max=30),
+                         metadata={"description": f"Comma-separated {what}: {', '.join(choices)}."}, **kwargs)
+
+
+class PostFieldsArgs(StrictQuery):
+    only = _names(POST_FIELDS, "keys to keep in each post object (others are left out)", data_key="fields")
+
+
+class PostListArgs(PostFilterArgs, PostFieldsArgs):
     sort = fields.String(load_default="-date", validate=validate.OneOf(["-date", "date", "title", "-title"]))
+    include = _names(POST_PARTS, "heavy parts to add to each list item")
+
+
+class LabelListArgs(PaginationArgs):
+    sort = fields.String(load_default="-count", validate=validate.OneOf(["-count", "name"]),
+                         metadata={"description": "-count: most used first; name: alphabetical."})
+
+
+class ArchiveArgs(PaginationArgs):
+    pass
+
+
+class FeedArgs(StrictQuery):
+    category = fields.String(validate=validate.Length(min=1, max=200), metadata={"description": "Category slug."})
+    tag = fields.String(validate=validate.Length(min=1, max=200), metadata={"description": "Tag slug."})
 
 
 class QuoteListArgs(PaginationArgs):
@@ -54,26 +90,50 @@ class ImageListArgs(QuoteListArgs):
     pass
 
 
+class MediaArgs(StrictQuery):
+    w = fields.Integer(validate=validate.Range(min=1, max=MAX_IMAGE_WIDTH),
+                       metadata={"description": "Width of a resized variant, one of IMAGE_WIDTHS; "
+                                                "omit it for the original."})
+
+    @validates("w")
+    def check_width(self, value: int, **kwargs: Any) -> None:
+        widths = parse_widths(current_app.config["IMAGE_WIDTHS"]) if has_app_context() else DEFAULT_WIDTHS
+        if value not in widths:
+            raise ValidationError(f"must be one of the configured widths: {', '.join(map(str, widths))}")
+
+
+class ReindexArgs(StrictQuery):
+    full = fields.Boolean(load_default=False, metadata={"description": "Parse every file and rewrite the index."})
+
+
 class SearchArgs(PostFilterArgs):
-    q = fields.String(load_default="", validate=validate.Length(max=1000),
-                      metadata={"description": "What the reader typed."})
-    type = fields.String(load_default="post", validate=validate.OneOf(["post", "quote", "image"]))
-    sort = fields.String(load_default="relevance", validate=validate.OneOf(["relevance", "date", "-date"]))
-    typos = fields.Boolean(load_default=True)
-    facets = fields.String(load_default="", metadata={"description": "Comma-separated: category,tag,year."})
+    q = fields.String(load_default="", validate=validate.Length(max=1000), metadata={
+        "description": "What the reader typed: words (all must match, stemmed, typos forgiven), \"a phrase\", "
+                       "-excluded, a OR b; the last word also matches as a prefix unless followed by a space. "
+                       "Empty: list what the filters match, newest first."})
+    type = fields.String(load_default="post", validate=validate.OneOf(["post", "quote", "image"]),
+                         metadata={"description": "What to search: posts, quotes (each with its post) or images."})
+    sort = fields.String(load_default="relevance", validate=validate.OneOf(["relevance", "date", "-date"]),
+                         metadata={"description": "relevance (default), date (oldest first) or -date (newest)."})
+    typos = fields.Boolean(load_default=True, metadata={
+        "description": "Forgive typos: none in words of up to 4 letters, 1 up to 8, 2 beyond (default true)."})
+    facets = fields.String(load_default="", validate=validate.Length(max=100), metadata={
+        "description": "Comma-separated facets to count over all matches: category, tag, year."})
 
     @validates_schema
     def check_facets(self, data: dict[str, Any], **kwargs: Any) -> None:
-        wanted = [f for f in data.get("facets", "").split(",") if f]
+        wanted = [f.strip() for f in data.get("facets", "").split(",") if f.strip()]
         unknown = sorted(set(wanted) - {"category", "tag", "year"})
         if unknown:
             raise ValidationError(f"unknown facet(s) {', '.join(unknown)}; use category, tag, year", "facets")
 
 
 class SuggestArgs(StrictQuery):
-    q = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    q = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                      metadata={"description": "What is typed so far; its last word is completed."})
     limit = fields.Integer(load_default=8, validate=validate.Range(min=1, max=8))
 
 
 class RelatedArgs(StrictQuery):
-    limit = fields.Integer(load_default=5, validate=validate.Range(min=1, max=20))
+    limit = fields.Integer(load_default=5, validate=validate.Range(min=1, max=20),
+                           metadata={"description": "How many related posts (1-20)."})

@@ -23,16 +23,23 @@ class Text(fields.Field):
 
 
 class Names(fields.Field):
-    """A category or tag value: a string, a list of scalars, or nothing."""
+    """A category or tag value: a name, a list of names (nested lists are flattened, as Jekyll does), or nothing."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        if value is None or isinstance(value, (str, int, float)):
-            return value if not isinstance(value, (int, float)) else str(value)
+        if value is None or isinstance(value, str):
+            return value
+        if isinstance(value, (int, float, date)):
+            return str(value)
         if isinstance(value, list):
-            if any(isinstance(v, (list, dict)) for v in value):
-                raise ValidationError("must be a list of names, not nested lists or mappings")
-            return [str(v) for v in value if v is not None]
-        raise ValidationError("must be a name or a list of names")
+            flat = _flatten(value)
+            if any(isinstance(v, dict) for v in flat):
+                raise ValidationError("must be a list of names, not a list of mappings")
+            return [str(v) for v in flat if v is not None]
+        raise ValidationError("must be a name or a list of names, not a mapping")
+
+
+def _flatten(values: list[Any]) -> list[Any]:
+    return [item for value in values for item in (_flatten(value) if isinstance(value, list) else [value])]
 
 
 class ImageRef(fields.Field):
@@ -52,17 +59,6 @@ class ImageRef(fields.Field):
         raise ValidationError("must be an image path, URL or mapping")
 
 
-class Flag(fields.Field):
-    """A YAML boolean; the strings true/false are accepted as Jekyll's users write them."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool | None:
-        if value is None or isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.strip().lower() in {"true", "false", "yes", "no"}:
-            return value.strip().lower() in {"true", "yes"}
-        raise ValidationError("must be true or false")
-
-
 class FrontMatterSchema(Schema):
     """Front matter as Broadsheet reads it; every key it does not know is kept under `meta`."""
 
@@ -77,7 +73,7 @@ class FrontMatterSchema(Schema):
     tag = Names(load_default=None)
     tags = Names(load_default=None)
     image = ImageRef(load_default=None)
-    published = Flag(load_default=None)
+    published = fields.Raw(load_default=None)  # Jekyll's truth rules apply, see content.header
     permalink = Text(load_default=None)
     slug = Text(load_default=None)
     excerpt = Text(load_default=None)

@@ -61,6 +61,10 @@ def quote_record(quote: Quote) -> dict[str, Any]:
             "post": ref_record(quote.post)}
 
 
-def image_record(image: Image) -> dict[str, Any]:
+USAGE_KEYS = ("posts", "post_count")  # which posts share the file: only image documents store it, to keep posts small
+
+
+def image_record(image: Image, *, usage: bool = False) -> dict[str, Any]:
+    meta = image.meta if usage else {k: v for k, v in image.meta.items() if k not in USAGE_KEYS}
     return {"id": image.id, "src": image.src, "url": image.url, "alt": image.alt, "title": image.title,
-            "role": image.role, "local": image.local_path is not None, **image.meta, "post": ref_record(image.post)}
+            "role": image.role, "local": image.local_path is not None, **meta, "post": ref_record(image.post)}

@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 32
+# Meilisearch's default typo budget: none for short words, where one edit makes another word, more for long ones.
+ONE_TYPO_FROM = 5
+TWO_TYPOS_FROM = 9
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 _WORD = re.compile(r"[\w]+(?:['’][\w]+)*", re.UNICODE)
 
@@ -37,10 +40,17 @@ class UserQuery:
         def show(c: Clause) -> str:
             return f'"{" ".join(c.words)}"' if c.phrase else c.words[0]
 
-        parts = [" OR ".join(show(c) for c in group) if len(group) == 1 else "(" + " OR ".join(show(c) for c in group) + ")"
+        parts = [show(group[0]) if len(group) == 1 else "(" + " OR ".join(show(c) for c in group) + ")"
                  for group in self.groups]
         parts += [f"-{show(c)}" for c in self.excluded]
         return " ".join(parts)
+
+
+def typo_budget(word: str) -> int:
+    """Return how many typos a word may carry: 0 up to 4 letters, 1 up to 8, 2 beyond; none for numbers."""
+    if not word.isalpha():
+        return 0
+    return 2 if len(word) >= TWO_TYPOS_FROM else 1 if len(word) >= ONE_TYPO_FROM else 0
 
 
 def parse_user_query(text: str) -> UserQuery:
@@ -61,8 +71,8 @@ def parse_user_query(text: str) -> UserQuery:
             clause = Clause(words, phrase=len(words) > 1) if words else None
             last_plain = None
         else:
-            if bare == "OR" and query.groups:
-                pending_or = True
+            if bare == "OR":  # joins the clauses around it; with nothing before it, there is nothing to join
+                pending_or = bool(query.groups)
                 continue
             negate = "-" if bare.startswith("-") and len(bare) > 1 else ""
             words = tuple(w.lower() for w in _WORD.findall(bare))
@@ -84,3 +94,12 @@ def parse_user_query(text: str) -> UserQuery:
     if last_plain and text and not text[-1].isspace() and query.groups:
         query.prefix = last_plain
     return query
+
+
+def respell(q: str, fixes: dict[str, str]) -> str:
+    """Replace whole words of q (case-insensitively) by their corrections, leaving the rest as typed."""
+    if not fixes:
+        return q
+    pattern = re.compile(r"\b(" + "|".join(re.escape(w) for w in sorted(fixes, key=len, reverse=True)) + r")\b",
+                         re.IGNORECASE)
+    return pattern.sub(lambda m: fixes.get(m.group(0).lower(), m.group(0)), q)

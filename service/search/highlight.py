@@ -1,0 +1,115 @@
+"""Mark the words of a text that a query matched, and cut snippets around them (no Whoosh here).
+
+Whoosh's highlighter re-analyses the whole stored text of every hit; scanning only for words that start
+like a query stem and stemming just those is several times faster and gives the same marks.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+
+SNIPPET_CHARS = 160
+LEAD_CHARS = 50  # context kept before the first match of a snippet
+_SPACE = re.compile(r"\s+")
+_HEAD = 3  # a Porter stem keeps at least the first three letters of its word (or the whole short word)
+
+
+class Marker:
+    """Know which words of any text match a query: their stem (key) is one the query looked for."""
+
+    def __init__(self, keys: Iterable[str], key: Callable[[str], str], words: Iterable[str] = ()) -> None:
+        self.keys = frozenset(keys)
+        self.words = frozenset(words)  # matched as typed: stop words searched on their own
+        self.key = key
+        heads = sorted({k[:_HEAD] for k in self.keys} | {w[:_HEAD] for w in self.words}, key=len, reverse=True)
+        alternatives = "|".join(re.escape(h) for h in heads if h)
+        self._candidates = re.compile(rf"\b(?:{alternatives})\w*", re.IGNORECASE) if alternatives else None
+
+    def matches(self, word: str) -> bool:
+        low = word.lower()
+        return low in self.words or self.key(low) in self.keys
+
+    def spans(self, text: str) -> list[tuple[int, int, str]]:
+        """Return (start, end, key) of every matching word in text, in order."""
+        if self._candidates is None or not text:
+            return []
+        found = []
+        for match in self._candidates.finditer(text):
+            low = match.group().lower()
+            if low in self.words:
+                found.append((match.start(), match.end(), low))
+                continue
+            stem = self.key(low)
+            if stem in self.keys:
+                found.append((match.start(), match.end(), stem))
+        return found
+
+    def found_in(self, text: str) -> bool:
+        return bool(self.spans(text))
+
+    def mark(self, text: str) -> str:
+        """Return all of text, HTML-escaped, with <mark> around each matching word."""
+        return _render(text, self.spans(text), 0, len(text))
+
+    def snippet(self, text: str, chars: int = SNIPPET_CHARS) -> str:
+        """Return about `chars` characters of text around its densest run of matches, escaped and marked."""
+        spans = self.spans(text)
+        if not spans:
+            end = _cut_end(text, 0, chars)
+            return _render(text, [], 0, end)
+        first = _best_window(spans, chars - LEAD_CHARS)
+        start = _cut_start(text, spans[first][0])
+        end = _cut_end(text, start, chars)
+        end = max(end, spans[first][1])  # the chosen match is always shown whole
+        return _render(text, [s for s in spans if s[0] >= start and s[1] <= end], start, end)
+
+
+def _best_window(spans: list[tuple[int, int, str]], width: int) -> int:
+    """Return the index of the span that starts the window holding the most distinct matched words."""
+    counts: Counter[str] = Counter()
+    best, best_score, j = 0, 0, 0
+    for i, (start, _, key) in enumerate(spans):
+        j = max(j, i)
+        while j < len(spans) and (j == i or spans[j][1] - start <= width):
+            counts[spans[j][2]] += 1
+            j += 1
+        if len(counts) > best_score:
+            best, best_score = i, len(counts)
+        counts[key] -= 1
+        if not counts[key]:
+            del counts[key]
+    return best
+
+
+def _cut_start(text: str, first_match: int) -> int:
+    """Start a little before the first match, at a word boundary."""
+    if first_match <= LEAD_CHARS:
+        return 0
+    start = first_match - LEAD_CHARS
+    space = text.find(" ", start, first_match)
+    return space + 1 if space >= 0 else first_match
+
+
+def _cut_end(text: str, start: int, chars: int) -> int:
+    """End about chars after start, at a word boundary."""
+    end = start + chars
+    if end >= len(text):
+        return len(text)
+    space = text.rfind(" ", start + chars // 2, end)
+    return space if space > 0 else end
+
+
+def _render(text: str, spans: list[tuple[int, int, str]], start: int, end: int) -> str:
+    parts = ["…"] if start > 0 else []
+    at = start
+    for s, e, _ in spans:
+        parts.append(html.escape(text[at:s]))
+        parts.append(f"<mark>{html.escape(text[s:e])}</mark>")
+        at = e
+    parts.append(html.escape(text[at:end]))
+    if end < len(text):
+        parts.append("…")
+    return _SPACE.sub(" ", "".join(parts)).strip()

@@ -1,0 +1,223 @@
+"""The search engine's parts: highlighting, the vocabulary behind typos, facet counting, and ranking rules."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from service.search import PostFilter, SearchRequest, current_build_dir, engine, shared, vocabulary
+from service.search.facets import FacetTable, encode_keys, site_facets
+from service.search.highlight import Marker
+from tests.conftest import write_post
+
+
+# -- highlighting -------------------------------------------------------------------------------
+def _marker(*words: str) -> Marker:
+    return Marker({engine.stem_key(w) for w in words}, engine.stem_key)
+
+
+def test_mark_escapes_everything_but_the_marks() -> None:
+    marked = _marker("heron").mark('Herons & <script>alert("x")</script> herons')
+    assert marked == '<mark>Herons</mark> &amp; &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; <mark>herons</mark>'
+    assert "class=" not in marked
+
+
+def test_every_word_form_of_a_stem_is_marked() -> None:
+    assert _marker("library").mark("Libraries and the library's librarian") == (
+        "<mark>Libraries</mark> and the <mark>library</mark>&#x27;s librarian")
+
+
+def test_snippet_is_about_160_characters_around_the_densest_matches() -> None:
+    text = ("Filler words about nothing in particular. " * 12 + "The grey heron nested on the island. "
+            + "More filler follows here. " * 12 + "A lone heron again.")
+    snippet = _marker("heron", "island").snippet(text)
+    plain = snippet.replace("<mark>", "").replace("</mark>", "")
+    assert snippet.startswith("…") and snippet.endswith("…")
+    assert "<mark>heron</mark> nested on the <mark>island</mark>" in snippet
+    assert 100 <= len(plain) <= 175
+
+
+def test_snippet_without_a_match_is_the_opening() -> None:
+    text = "Opening words of the body. " * 20
+    assert _marker("zebra").snippet(text).startswith("Opening words of the body.")
+
+
+def test_short_text_is_whole_and_unmarked_stop_words_stay_plain() -> None:
+    assert _marker("heron").snippet("The heron.") == "The <mark>heron</mark>."
+    assert Marker(set(), engine.stem_key, {"the"}).mark("The heron") == "<mark>The</mark> heron"
+
+
+# -- vocabulary ---------------------------------------------------------------------------------
+@pytest.fixture
+def vocab() -> vocabulary.Vocabulary:
+    return vocabulary.Vocabulary([("heron", 5), ("herons", 2), ("hero", 9), ("lighthouse", 3), ("marathon", 4),
+                                  ("mark", 7), ("market", 8), ("march", 1), ("cat", 3)])
+
+
+def test_corrections_respect_the_budget_and_the_first_letter(vocab: vocabulary.Vocabulary) -> None:
+    assert [t for t, _ in vocab.corrections("herron", 1, 5)] == ["heron"]
+    assert vocab.corrections("lihgthuose", 1, 5) == []
+    assert vocab.corrections("lihgthouse", 2, 5) == [("lighthouse", 1)]  # a swap is one typo
+    assert vocab.corrections("geron", 1, 5) == []  # a first-letter typo is not looked for
+    assert vocab.corrections("cat", 0, 5) == []
+
+
+def test_completions_most_used_first(vocab: vocabulary.Vocabulary) -> None:
+    assert vocab.completions("mar", 3) == ["market", "mark", "marathon"]
+    assert vocab.completions("zz", 3) == []
+
+
+def test_saved_vocabulary_is_ignored_for_another_generation(tmp_path: Path, vocab: vocabulary.Vocabulary) -> None:
+    path = tmp_path / vocabulary.FILE
+    vocabulary.save(path, {"words": vocab}, generation=3)
+    loaded = vocabulary.load(path, 3)
+    assert loaded is not None and loaded["words"].terms == vocab.terms
+    assert vocabulary.load(path, 4) is None
+    assert vocabulary.load(tmp_path / "absent.json", 3) is None
+
+
+# -- facets -------------------------------------------------------------------------------------
+def test_facet_table_counts_multi_valued_fields_with_display_names() -> None:
+    manifest = {"categories": [{"name": "City Hall", "slug": "city-hall", "count": 2}],
+                "tags": [{"name": "Bikes", "slug": "bikes", "count": 1}]}
+    rows = [encode_keys(["city-hall", "transport"], ["bikes"], "2023"), encode_keys(["city-hall"], [], "2024"),
+            encode_keys([], [], "2024")]
+    counted = FacetTable(rows, manifest).count([0, 1, 2], ("category", "tag", "year"))
+    assert counted["category"][0] == {"value": "city-hall", "slug": "city-hall", "name": "City Hall", "count": 2}
+    assert [v["value"] for v in counted["category"]] == ["city-hall", "transport"]
+    assert counted["tag"] == [{"value": "bikes", "slug": "bikes", "name": "Bikes", "count": 1}]
+    assert [(v["value"], v["count"]) for v in counted["year"]] == [("2024", 2), ("2023", 1)]
+
+
+def test_site_facets_come_from_the_manifest() -> None:
+    manifest = {"categories": [{"name": "A", "slug": "a", "count": 3}], "tags": [],
+                "archive": [{"year": 2024, "month": 5, "count": 2}, {"year": 2024, "month": 1, "count": 1}]}
+    assert site_facets(manifest, ("category", "year")) == {
+        "category": [{"value": "a", "slug": "a", "name": "A", "count": 3}],
+        "year": [{"value": "2024", "slug": "2024", "name": "2024", "count": 3}]}
+
+
+# -- ranking rules over a small real index ------------------------------------------------------
+@pytest.fixture
+def tiny(content_dir: Path, make_app: Callable[..., Any]) -> Any:
+    """Four posts made to test one rule each, indexed for real."""
+    write_post(content_dir, "2024-01-01-collage-show.md", "title: Art show opens\ncategories: [Arts]\ntags: [paper]",
+               "The show includes one collage made of paper and glue.\n")
+    write_post(content_dir, "2024-02-01-college-news.md",
+               "title: College college college\ncategories: [Education]\ntags: [college]",
+               "The college board met. College fees rise at the college.\n")
+    write_post(content_dir, "2023-03-01-cut-grass.md", "title: Cut the grass\ncategories: [Garden]",
+               "Cut it short in March.\n\n> Mow before the rain.\n>\n> > **_A gardener_**\n")
+    write_post(content_dir, "2022-04-01-lighthouse-keepers.md",
+               "title: Lighthouse keepers remember\ncategories: [History, Arts]\ntags: [paper]",
+               "Keepers of the old lighthouse kept paper logs.\n")
+    return make_app(content_dir)
+
+
+def _search(app: Any, **kwargs: Any) -> Any:
+    index = app.extensions["broadsheet.index"].get()
+    return index.search(SearchRequest(**kwargs))
+
+
+def _slugs(result: Any) -> list[str]:
+    return [hit.get("slug") or hit["post"]["slug"] for hit in result.hits]
+
+
+def test_exact_match_ranks_above_a_typo_corrected_one(tiny: Any) -> None:
+    result = _search(tiny, q="collage ")
+    assert _slugs(result) == ["collage-show", "college-news"]  # though "college" fills a title
+    assert _slugs(_search(tiny, q="collage ", typos=False)) == ["collage-show"]
+
+
+def test_pages_follow_the_exact_then_corrected_order(tiny: Any) -> None:
+    first = _search(tiny, q="collage ", per_page=1, page=1)
+    second = _search(tiny, q="collage ", per_page=1, page=2)
+    assert (first.total, second.total) == (2, 2)
+    assert _slugs(first) + _slugs(second) == ["collage-show", "college-news"]
+
+
+def test_short_words_get_no_typos(tiny: Any) -> None:
+    assert _search(tiny, q="cat ").total == 0  # "cut" is one edit away but "cat" has 3 letters
+
+
+def test_two_typos_allowed_in_long_words(tiny: Any) -> None:
+    assert _slugs(_search(tiny, q="lihgthuose ")) == ["lighthouse-keepers"]
+    assert _search(tiny, q="lihgthuose ").suggestion == "lighthouse"
+
+
+def test_facets_count_every_match_not_just_the_page(tiny: Any) -> None:
+    result = _search(tiny, q="paper", per_page=1, facets=("category", "tag", "year"))
+    assert result.total == 2 and len(result.hits) == 1
+    assert {v["value"]: v["count"] for v in result.facets["category"]} == {"arts": 2, "history": 1}
+    assert result.facets["tag"][0]["count"] == 2 and result.facets["tag"][0]["name"] == "paper"
+    assert [v["value"] for v in result.facets["year"]] == ["2024", "2022"]
+
+
+def test_empty_query_lists_filtered_posts_newest_first(tiny: Any) -> None:
+    assert _slugs(_search(tiny, q="")) == ["college-news", "collage-show", "cut-grass", "lighthouse-keepers"]
+    assert _slugs(_search(tiny, q="", sort="date"))[0] == "lighthouse-keepers"
+    assert _slugs(_search(tiny, q="", filters=PostFilter(category="arts"))) == ["collage-show", "lighthouse-keepers"]
+    facets = _search(tiny, q="", facets=("category",)).facets["category"]
+    assert sum(v["count"] for v in facets) == 5  # whole-site counts from the manifest
+
+
+def test_filters_combine_with_and(tiny: Any) -> None:
+    assert _slugs(_search(tiny, q="paper", filters=PostFilter(category="arts", year=2022))) == ["lighthouse-keepers"]
+    assert _search(tiny, q="paper", filters=PostFilter(category="garden")).total == 0
+    assert _search(tiny, q="paper", filters=PostFilter(category="no-such-category"), facets=("tag",)).facets == {
+        "tag": []}
+
+
+def test_date_sorts(tiny: Any) -> None:
+    assert _slugs(_search(tiny, q="paper", sort="date")) == ["lighthouse-keepers", "collage-show"]
+    assert _slugs(_search(tiny, q="paper", sort="-date")) == ["collage-show", "lighthouse-keepers"]
+
+
+def test_quote_hits_carry_their_post(tiny: Any) -> None:
+    result = _search(tiny, q="mow rain", type="quote")
+    assert result.total == 1
+    assert result.hits[0]["post"]["slug"] == "cut-grass" and result.hits[0]["attribution"] == "A gardener"
+    assert "<mark>Mow</mark>" in result.hits[0]["highlights"]["body"]
+
+
+def test_related_never_includes_the_post_and_prefers_shared_words_and_categories(tiny: Any) -> None:
+    index = tiny.extensions["broadsheet.index"].get()
+    related = [p["slug"] for p in index.related("collage-show", 5)]
+    assert "collage-show" not in related
+    assert related[0] == "lighthouse-keepers"  # shares "paper", the Arts category and the paper tag
+    assert index.related("no-such-post", 5) is None
+
+
+def test_suggest_completes_titles_and_words(tiny: Any) -> None:
+    index = tiny.extensions["broadsheet.index"].get()
+    found = index.suggest("lightho", 8)
+    assert {"text": "Lighthouse keepers remember", "kind": "title", "slug": "lighthouse-keepers"} in found
+    assert {"text": "lighthouse", "kind": "term"} in found
+    assert index.suggest("keepers rem", 8)[:2] == [
+        {"text": "Lighthouse keepers remember", "kind": "title", "slug": "lighthouse-keepers"},
+        {"text": "keepers remember", "kind": "term"}]
+    assert index.suggest("   ", 8) == []
+
+
+def test_search_works_without_the_vocabulary_file(tiny: Any, tmp_path: Path) -> None:
+    # an index updated in place (incremental reindex) may not have it: the engine reads the index instead
+    build = current_build_dir(Path(tiny.config["INDEX_DIR"]))
+    assert build is not None
+    (build / vocabulary.FILE).unlink()
+    shared.clear()
+    fresh = engine.open_index(build)
+    try:
+        assert [h["slug"] for h in fresh.search(SearchRequest(q="lihgthuose ")).hits] == ["lighthouse-keepers"]
+    finally:
+        fresh.close()
+
+
+def test_highlights_mark_only_matched_words_in_titles(tiny: Any) -> None:
+    hit = _search(tiny, q="keepers").hits[0]
+    assert hit["highlights"]["title"] == "Lighthouse <mark>keepers</mark> remember"
+    assert hit["matched_fields"] == ["title", "excerpt", "body"]
+    assert Counter(hit["highlights"]["body"].split("<mark>"))  # a snippet is present
