@@ -262,12 +262,14 @@ def _restore(corpus: Path, name: str, seed: int) -> None:
 
 
 @contextmanager
-def edited_post(corpus: Path, seed: int = DEFAULT_SEED) -> Iterator[Path]:
+def edited_post(
+    corpus: Path, seed: int = DEFAULT_SEED, sentence: str = "An added closing sentence, so this post changed."
+) -> Iterator[Path]:
     """Append a sentence to one post for the block (an author's small edit), then put it back."""
     victim = sorted((corpus / "_posts").iterdir())[len(list((corpus / "_posts").iterdir())) // 2]
     (corpus / EDITING).write_text(victim.name)
     with victim.open("a", encoding="utf-8") as handle:
-        handle.write("\nAn added closing sentence, so this post changed.\n")
+        handle.write(f"\n{sentence}\n")
     try:
         yield victim
     finally:

@@ -94,7 +94,7 @@ def summarise(raw: Path, top: int = 30) -> dict[str, Any]:
         total += count
         # On a loaded machine a worker that has just sent its answer often waits for a CPU inside gunicorn's
         # socket write; the share of samples inside the app itself tells how much of the rest is that.
-        if "/service/" in stack or "flask/app.py" in stack:
+        if "(service/" in stack or "/service/" in stack or "flask/app.py" in stack:
             in_app += count
         frames = [_short(f) for f in stack.split(";") if f and not f.startswith("process ")]
         frames = [f for f in frames if not any(p in f for p in _PLUMBING)]

@@ -69,7 +69,12 @@ BIG_TARGETS = [
 def _fmt(value: float | None, unit: str = "") -> str:
     if value is None:
         return "n/a"
-    text = f"{value:.2f}" if isinstance(value, float) and value < 100 else f"{value:,.0f}"
+    if isinstance(value, float) and value < 0.1:
+        text = f"{value:.3f}"  # small ratios: 0.004x is not 0.00x
+    elif isinstance(value, float) and value < 100:
+        text = f"{value:.2f}"
+    else:
+        text = f"{value:,.0f}"
     return text + unit
 
 
@@ -89,6 +94,9 @@ def _targets_table(results: dict[str, Any]) -> list[str]:
     for target in TARGETS:
         cells = [_verdict(target, by_size[s])[0] for s in sizes]
         lines.append(f"| {target.what} | {target.goal} | " + " | ".join(cells) + f" | {_verdict(target, judged)[1]} |")
+    if BIG not in by_size:
+        for what, goal in (*((t.what, t.goal) for t in BIG_TARGETS), ("100k: full reindex growth", "linear")):
+            lines.append(f"| {what} | {goal} | " + " | ".join("" for _ in sizes) + " | not run (`--with-100k`) |")
     if BIG in by_size:
         for target in BIG_TARGETS:
             value, met = _verdict(target, by_size[BIG])
@@ -182,11 +190,11 @@ def markdown(results: dict[str, Any]) -> str:
         f"Measured: `service/` of {s.get('app_dir', 'this clone')}"
         + (" (a copy taken at the start of the run)" if s.get("snapshot") else "")
         + (
-            f", with {s['uncommitted_service_files']} files under `service/` not yet committed"
+            f", with {s['uncommitted_service_files']} file(s) under `service/` not yet committed"
             if s.get("uncommitted_service_files")
             else ""
         )
-        + f"; machine load average at the start {results.get('load_average_at_start', ['n/a'])[0]}.",
+        + f"; machine load average at the start {_fmt(results.get('load_average_at_start', [None])[0])}.",
         "",
         "### Targets",
         "",
@@ -206,7 +214,11 @@ def markdown(results: dict[str, Any]) -> str:
             "",
             *_endpoint_table(corpus),
         ]
-        profiles = {**({"reindex (full)": r["profile"]} if r.get("profile") else {}), **(corpus.get("profiles") or {})}
+        profiles = {
+            **({"reindex (full)": r["profile"]} if r.get("profile") else {}),
+            **({"reindex (incremental)": r["incremental_profile"]} if r.get("incremental_profile") else {}),
+            **(corpus.get("profiles") or {}),
+        }
         if profiles:
             lines += ["", "Profiles (py-spy; share of samples):", ""]
             for name, profile in profiles.items():

@@ -86,7 +86,9 @@ def _supports(flag: str, app_dir: str) -> bool:
     return flag in done.stdout
 
 
-def measure_reindex(corpus: Path, index_dir: Path, env: dict[str, str], profile_to: Path | None) -> dict[str, Any]:
+def measure_reindex(
+    corpus: Path, env: dict[str, str], profile_to: Path | None, incremental_to: Path | None
+) -> dict[str, Any]:
     """Time a full build, then an incremental one after editing one post (restored afterwards)."""
     full_flag = ("--full",) if _supports("--full", env["BENCH_APP_DIR"]) else ()
     out: dict[str, Any] = {"full_flag": bool(full_flag)}
@@ -107,6 +109,16 @@ def measure_reindex(corpus: Path, index_dir: Path, env: dict[str, str], profile_
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         out["profile"] = {"file": str(profile_to.relative_to(REPO)), "exit": status, **summarise(profile_to)}
+    if incremental_to is not None:
+        _log("profiling an incremental reindex with py-spy")
+        # Another sentence than the measured edit's, so the index really has a change to take in.
+        with edited_post(corpus, int(env.get("BENCH_SEED", DEFAULT_SEED)), "A second, different closing sentence."):
+            status = record_command(_flask("reindex"), incremental_to, env, cwd=env["BENCH_APP_DIR"])
+        out["incremental_profile"] = {
+            "file": str(incremental_to.relative_to(REPO)),
+            "exit": status,
+            **summarise(incremental_to),
+        }
     return out
 
 
@@ -175,9 +187,9 @@ def measure_corpus(size: int, args: argparse.Namespace, stamp: str) -> dict[str,
     try:
         out["reindex"] = measure_reindex(
             corpus,
-            index_dir,
             env,
             profiles / f"reindex-{size}.txt" if args.profile and size in args.profile_reindex else None,
+            profiles / f"incremental-{size}.txt" if args.profile else None,
         )
         _log("ceiling app")
         before = ceiling(args, scratch)
@@ -190,7 +202,9 @@ def measure_corpus(size: int, args: argparse.Namespace, stamp: str) -> dict[str,
             server.start(scratch / "service.log")
             out["startup_s"] = round(server.wait_ready("/api/posts"), 3)
             server.wait_workers()
-            _, body = fetch(server.base + "/api/categories")
+            status, body = fetch(server.base + "/api/categories?per_page=100")  # every category, when paginated
+            if status != 200:
+                _, body = fetch(server.base + "/api/categories")
             categories = [c["slug"] for c in json.loads(body)["items"]]
             slugs = [p.stem.split("-", 3)[3] for p in (corpus / "_posts").iterdir()]
             out["rss_idle_mb"] = server.worker_rss_mb()

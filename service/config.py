@@ -26,7 +26,8 @@ DEFAULTS: dict[str, Any] = {
     "IMAGE_CACHE_MAX_AGE": 2592000,  # seconds browsers and CDNs may keep a resized variant
 }
 
-_BOOL = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False, "": False}
+_BOOL = {"1": True, "true": True, "yes": True, "on": True,
+         "0": False, "false": False, "no": False, "off": False, "": False}
 
 
 def _coerce(name: str, raw: str, default: Any) -> Any:

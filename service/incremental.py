@@ -27,7 +27,7 @@ import orjson
 from service import __version__
 from service.content.files import SourceFile, find_post_files
 from service.content.images import DEFAULT_WIDTHS, link_usage
-from service.content.loader import LoadResult, load_post
+from service.content.loader import LoadResult, duplicate_slug, load_post
 from service.content.models import Post, Problem
 from service.content.site import SiteConfig, load_site_config
 from service.search.documents import image_record, post_record
@@ -128,10 +128,8 @@ def scan_content(
                 progress(done, len(sources))
             if post is None:
                 continue
-            if post.slug in by_slug:  # the same rule, and the same words, as load_content
-                other = by_slug[post.slug]
-                result.problems.append(Problem(post.path, None, "error",
-                                               f"duplicate slug {post.slug!r}: {other.path} already uses it"))
+            if post.slug in by_slug:  # the same report as load_content; the index can serve one post per slug
+                result.problems.append(duplicate_slug(post, by_slug[post.slug]))
                 continue
             by_slug[post.slug] = post
             (result.posts if _visible(post, site, preview, now) else result.hidden).append(post)

@@ -11,7 +11,7 @@ import orjson
 from service import create_app
 from service.indexing import reindex
 from tests.conftest import shared_path, write_post
-from tests.test_indexing import comparable
+from tests.test_indexing import _vocabulary, comparable
 
 
 def _client(content: Path, index: Path) -> Any:
@@ -69,7 +69,8 @@ def test_edit_add_delete_on_the_18f_blog(tmp_path: Path) -> None:
     keys = [orjson.loads((i / "current" / "build.json").read_bytes())["key"] for i in (index, tmp_path / "fresh")]
     assert keys[0] == keys[1], "the program's code changed between the two builds"
     assert fresh.build_id == step.build_id, "the same content must give the same build id however it was built"
-    other = _client(content, tmp_path / "fresh")
+    assert _vocabulary(index) == _vocabulary(tmp_path / "fresh"), "completions and corrections differ"
+    client, other = _client(content, index), _client(content, tmp_path / "fresh")  # made together: same code
     for url in ("/api/posts?per_page=100", "/api/posts?per_page=100&page=3", "/api/posts?sort=title&per_page=50",
                 "/api/categories", "/api/quotes?per_page=100", "/api/images?per_page=100",
                 f"/api/posts/{edited_slug}", "/api/search?q=government+services&per_page=50",

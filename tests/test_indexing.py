@@ -82,6 +82,7 @@ def test_incremental_and_full_builds_of_the_same_content_are_the_same_build(cont
     reindex(content_dir, tmp_path / "steps")
     write_post(content_dir, "2024-02-01-beta.md", "title: Beta budget\ncategories: [Council, Money]", "Changed.\n")
     write_post(content_dir, "2024-05-01-epsilon.md", "title: Epsilon", "A river walk.\n> River quote.\n")
+    (content_dir / "_posts" / "2024-01-01-alpha.md").unlink()
     stepped = reindex(content_dir, tmp_path / "steps")
     fresh = reindex(content_dir, tmp_path / "fresh", full=True)
     assert stepped.mode == "incremental" and fresh.mode == "full"
@@ -93,6 +94,13 @@ def test_incremental_and_full_builds_of_the_same_content_are_the_same_build(cont
         assert comparable(a.get_json()) == comparable(b.get_json()), url
         assert a.headers.get("ETag") == b.headers.get("ETag"), url
     assert one.get("/healthz").get_json()["build_id"] == two.get("/healthz").get_json()["build_id"]
+    assert _vocabulary(tmp_path / "steps") == _vocabulary(tmp_path / "fresh"), "completions and corrections differ"
+
+
+def _vocabulary(index: Path) -> Any:
+    from service.search.engine import SIDE_FILE
+
+    return orjson.loads((current_build_dir(index) / SIDE_FILE).read_bytes())["fields"]  # type: ignore[operator]
 
 
 def comparable(body: Any) -> Any:
@@ -249,3 +257,17 @@ def test_words_of_a_post_taken_down_leave_completions_and_corrections(content_di
         body = client.get(url).get_json()
         answer = orjson.dumps({"items": body["items"], "suggestion": body.get("suggestion")}).decode()
         assert "xylophon" not in answer, url
+
+
+def test_wait_queues_behind_a_running_reindex(content_dir: Path, tmp_path: Path) -> None:
+    import threading
+
+    _three_posts(content_dir)
+    index = tmp_path / "index"
+    handle = acquire_lock(index)
+    releaser = threading.Timer(0.5, release_lock, args=(handle,))
+    releaser.start()
+    started = time.monotonic()
+    summary = reindex(content_dir, index, wait=True)
+    releaser.join()
+    assert summary.posts == 3 and time.monotonic() - started >= 0.4

@@ -77,9 +77,11 @@ def _run(app: Any, handle: Any, job: dict[str, Any], folder: Path) -> None:
         app.logger.exception("reindex job %s failed", job["id"], exc_info=exc)
         job.update(status="failed", error=f"the reindex failed ({type(exc).__name__}); the served build is unchanged")
     finally:
-        release_lock(handle)
         job["finished_at"] = _now()
-        _save(folder, job)
+        try:
+            _save(folder, job)  # before the lock goes: a free lock with a running job means its process died
+        finally:
+            release_lock(handle)
 
 
 @blp.route("")

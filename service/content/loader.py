@@ -81,11 +81,15 @@ def place_post(result: LoadResult, post: Post, by_slug: dict[str, Post], now: da
     Incremental builds call this too, so both paths apply the same rules.
     """
     if post.slug in by_slug:
-        result.problems.append(Problem(post.path, None, "warning", f"duplicate slug {post.slug!r}: also used by "
-                                       f"{by_slug[post.slug].path}; Jekyll keeps both (their URLs differ), "
-                                       f"/api/posts/{post.slug} shows only one"))
+        result.problems.append(duplicate_slug(post, by_slug[post.slug]))
     by_slug.setdefault(post.slug, post)
     (result.posts if is_visible(post, result.site, now, preview=preview) else result.hidden).append(post)
+
+
+def duplicate_slug(post: Post, first: Post) -> Problem:
+    """Report a second post with a slug already taken: Jekyll keeps both, the API (keyed by slug) serves the first."""
+    return Problem(post.path, None, "warning", f"duplicate slug {post.slug!r}: also used by {first.path}; Jekyll "
+                   f"keeps both (their URLs differ), /api/posts/{post.slug} serves only {first.path}")
 
 
 def link_table(sources: list[SourceFile], site: SiteConfig) -> LinkTable:

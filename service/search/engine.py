@@ -629,8 +629,12 @@ def update_index(build_dir: Path, base_dir: Path, remove: list[str], add: list[P
             shutil.copy2(source, build_dir / source.name)
     ix = index.open_dir(str(build_dir))
     written = 0
+    base_vocabulary = vocabulary.load(base_dir / SIDE_FILE, ix.latest_generation())
+    delta: dict[str, dict[str, int]] = {}
     try:
         texts = _stored_texts(ix, remove)
+        if base_vocabulary:
+            delta = _removed_counts(ix, remove, texts, base_vocabulary)
         writer = ix.writer(limitmb=128)
         try:
             for slug in remove:
@@ -639,15 +643,70 @@ def update_index(build_dir: Path, base_dir: Path, remove: list[str], add: list[P
                 for doc in _documents(post):
                     writer.add_document(**doc)
                     written += 1
+                    if base_vocabulary:
+                        _count_added(ix.schema, doc, base_vocabulary, delta)
         except BaseException:
             writer.cancel()
             raise
         writer.commit(mergetype=MERGE_SMALL)
+        generation = ix.latest_generation()
     finally:
         ix.close()
-    write_sidecars(build_dir)
-    _correct_vocabulary(build_dir, base_dir, texts)
+    if base_vocabulary:  # exact counts from the base's exact counts: no walk over every word of the site
+        vocabulary.save(build_dir / SIDE_FILE, {
+            name: vocabulary.Vocabulary((t, n) for t, n in _apply(vocab, delta.get(name, {})).items() if n > 0)
+            for name, vocab in base_vocabulary.items()}, generation)
+    else:
+        write_sidecars(build_dir)
+        _correct_vocabulary(build_dir, base_dir, texts)
     return written
+
+
+def _removed_counts(ix: Any, slugs: list[str], texts: list[str],
+                    vocabularies: dict[str, vocabulary.Vocabulary]) -> dict[str, dict[str, int]]:
+    """Count, per vocabulary field and word, the documents of these posts that hold it (negative: to subtract)."""
+    delta: dict[str, dict[str, int]] = {}
+    with ix.searcher() as searcher:
+        doomed = sorted(d for slug in slugs for d in searcher.document_numbers(slug=slug))
+        if not doomed:
+            return delta
+        reader = searcher.reader()
+        for name, vocab in vocabularies.items():
+            analyzer = ix.schema[name].analyzer if name in ix.schema else None
+            if analyzer is None:
+                continue
+            words = {token.text for text in texts for token in analyzer(text, mode="index")} & vocab.frequency.keys()
+            counts = delta.setdefault(name, {})
+            for word in words:
+                matcher = reader.postings(name, word)
+                held = 0
+                for docnum in doomed:  # ascending, so the matcher only moves forward
+                    if not matcher.is_active():
+                        break
+                    if matcher.id() < docnum:
+                        matcher.skip_to(docnum)
+                    if matcher.is_active() and matcher.id() == docnum:
+                        held += 1
+                if held:
+                    counts[word] = counts.get(word, 0) - held
+    return delta
+
+
+def _count_added(schema: Any, doc: dict[str, Any], vocabularies: dict[str, vocabulary.Vocabulary],
+                 delta: dict[str, dict[str, int]]) -> None:
+    for name in vocabularies:
+        value = doc.get(name)
+        if isinstance(value, str) and name in schema and schema[name].analyzer is not None:
+            counts = delta.setdefault(name, {})
+            for word in {token.text for token in schema[name].analyzer(value, mode="index")}:
+                counts[word] = counts.get(word, 0) + 1
+
+
+def _apply(vocab: vocabulary.Vocabulary, change: dict[str, int]) -> dict[str, int]:
+    counts = dict(vocab.frequency)
+    for word, n in change.items():
+        counts[word] = counts.get(word, 0) + n
+    return counts
 
 
 def _stored_texts(ix: Any, slugs: list[str]) -> list[str]:
