@@ -5,8 +5,10 @@ import os
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "sync"
-# Each worker opens the index itself after the fork: a Whoosh searcher must not cross processes.
-preload_app = False
+# The app is imported once in the master and forked, so a worker is ready at once and shares the imported code.
+# The index is never opened there: each worker opens it lazily on its first request, after the fork, because a
+# Whoosh searcher must not cross processes.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 10
 keepalive = 5
