@@ -17,7 +17,7 @@ from service.content.header import PostHeader, read_header
 from service.content.images import DEFAULT_WIDTHS, annotate_images, link_usage
 from service.content.liquid import LinkTable, render_liquid
 from service.content.markdown import Rendered, html_to_text, render_markdown
-from service.content.models import Heading, Image, Link, Post, PostRef, Problem, Quote
+from service.content.models import Image, Link, Post, PostRef, Problem, Quote
 from service.content.site import SiteConfig, load_site_config
 from service.content.visibility import is_visible
 
@@ -176,7 +176,7 @@ def render_post(header: PostHeader, site: SiteConfig, links: LinkTable, content_
             for n, i in enumerate(rendered.images, 1)
         ],
         links=[Link(url=link.url, text=link.text, domain=_domain(link.url)) for link in rendered.links],
-        toc=[Heading(h.level, h.text, h.anchor) for h in rendered.toc],
+        toc=list(rendered.toc),
         meta=_plain(matter["meta"] | {k: matter[k] for k in ("layout", "description") if matter[k] is not None}),
         published=header.published,
         draft=header.source.draft,

@@ -16,13 +16,7 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from service.content.extract import Element, find_quotes, fold, parse_html
-
-
-@dataclass(frozen=True)
-class Heading:
-    level: int
-    text: str
-    anchor: str
+from service.content.models import Heading
 
 
 @dataclass(frozen=True)
