@@ -18,7 +18,6 @@ DEFAULTS: dict[str, Any] = {
     "CORS_ORIGINS": "*",
     "REINDEX_TOKEN": "",
     "WEB_UI": True,
-    "MAX_PER_PAGE": 100,
     "RESPONSE_CACHE_SIZE": 2048,
     "RESPONSE_CACHE_MB": 32,  # per worker; 0 turns the response cache off
     "SITE_TITLE": "",  # feed title; empty: the site title the index records, else "Broadsheet"

@@ -28,10 +28,6 @@ class Marker:
         alternatives = "|".join(re.escape(h) for h in heads if h)
         self._candidates = re.compile(rf"\b(?:{alternatives})\w*", re.IGNORECASE) if alternatives else None
 
-    def matches(self, word: str) -> bool:
-        low = word.lower()
-        return low in self.words or self.key(low) in self.keys
-
     def spans(self, text: str) -> list[tuple[int, int, str]]:
         """Return (start, end, key) of every matching word in text, in order."""
         if self._candidates is None or not text:
