@@ -15,14 +15,13 @@ from whoosh import index, sorting
 from whoosh.query import And, Query, Term
 
 from service.search import facets, vocabulary
-from service.search.highlight import Marker
 from service.search.hits import shape_hit
 from service.search.models import Page, PostFilter, SearchRequest, SearchResult
 from service.search.query import UserQuery, parse_user_query
 from service.search.shared import per_build
 from service.search.whoosh import storage
 from service.search.whoosh.planner import MAX_COMPLETIONS, Or, Plan, Planner, filter_query
-from service.search.whoosh.schema import COMMON_WORDS, FUNCTION_STEMS, plain_words, stem_key
+from service.search.whoosh.schema import COMMON_WORDS, FUNCTION_STEMS, plain_words
 from service.search.whoosh.writer import SIDE_FILE, read_vocabularies
 
 FEW_RESULTS = 3  # below this many hits a "did you mean" is worth offering
@@ -205,7 +204,7 @@ class WhooshIndex:
                                             reverse=request.sort == "-date", optimize=OPTIMIZE)
             hits, total = list(results[start:need]), len(results)
             matched = results.docs
-        marker = Marker(plan.keys, stem_key, plan.words)
+        marker = plan.marker()
         result = SearchResult(
             hits=[shape_hit(orjson.loads(hit["record"]), request.type, hit.score, marker) for hit in hits],
             total=total, page=request.page,
