@@ -6,13 +6,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from datetime import time as dtime
 
-from whoosh.query import And, AndNot, DateRange, Phrase, Query, Term
+from whoosh.query import And, DateRange, Phrase, Query, Term
 from whoosh.query import Or as _WhooshOr
 from whoosh.support.charset import accent_map
 
 from service.search.models import PostFilter
 from service.search.query import Clause, UserQuery, parse_user_query, respell, typo_budget
 from service.search.vocabulary import Vocabulary
+from service.search.whoosh.matching import AndNot
 from service.search.whoosh.schema import FIELD_WEIGHTS, plain_words, stems
 
 TYPO_WEIGHT = 0.35  # a corrected word counts for this share of the word typed (halved again for two typos)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from whoosh import columns
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.analysis.filters import STOP_WORDS
 from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.lang.porter import stem
 from whoosh.support.charset import accent_map
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 # Query-time weights (BM25F scores each field, these scale them): a title match beats many body matches.
 # Quote text is part of the body; a quote document keeps its attribution in labels.
 FIELD_WEIGHTS = {"title": 8.0, "labels": 3.0, "excerpt": 2.0, "body": 1.0}
@@ -81,6 +82,8 @@ def index_schema() -> Schema:
         order=NUMERIC(sortable=True),
         title_sort=ID(sortable=True),
         facets=COLUMN(),
-        record=STORED(),
-        summary=STORED(),
+        record=STORED(),  # the full record: compressed, read for one document at a time
+        # Read for every listed document or hit, so kept apart from the full record (which holds the HTML).
+        summary=COLUMN(columns.VarBytesColumn()),
+        hit=COLUMN(columns.CompressedBytesColumn()),  # summary + plain texts for snippets (hits.hit_record)
     )
