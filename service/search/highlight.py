@@ -65,13 +65,13 @@ class Marker:
     def found_in(self, text: str) -> bool:
         return bool(self.spans(text))
 
-    def mark(self, text: str) -> str:
-        """Return all of text, HTML-escaped, with <mark> around each matching word."""
-        return _render(text, self.spans(text), 0, len(text))
+    def mark(self, text: str, spans: list[tuple[int, int, str]] | None = None) -> str:
+        """Return all of text, HTML-escaped, with <mark> around each matching word (spans: already found)."""
+        return _render(text, self.spans(text) if spans is None else spans, 0, len(text))
 
-    def snippet(self, text: str, chars: int = SNIPPET_CHARS) -> str:
+    def snippet(self, text: str, chars: int = SNIPPET_CHARS, spans: list[tuple[int, int, str]] | None = None) -> str:
         """Return about `chars` characters of text around its densest run of matches, escaped and marked."""
-        spans = self.spans(text)
+        spans = self.spans(text) if spans is None else spans
         if not spans:
             end = _cut_end(text, 0, chars)
             return _render(text, [], 0, end)

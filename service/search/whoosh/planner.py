@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from datetime import time as dtime
 
-from whoosh.query import And, AndMaybe, AndNot, ConstantScoreQuery, DateRange, Phrase, Query, Term
+from whoosh.query import And, AndMaybe, ConstantScoreQuery, DateRange, Phrase, Query, Term
 from whoosh.query import Or as _WhooshOr
 
 from service.search import analysis
@@ -22,6 +22,7 @@ from service.search.highlight import Marker
 from service.search.models import PostFilter
 from service.search.query import Clause, UserQuery, parse_user_query, respell, typo_budget
 from service.search.vocabulary import Vocabulary
+from service.search.whoosh.matching import AndNot
 from service.search.whoosh.schema import (
     FIELD_WEIGHTS,
     mark_keys,

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
+from whoosh import columns
 from whoosh.analysis import Token, Tokenizer
 from whoosh.analysis.filters import STOP_WORDS
 from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
@@ -13,7 +14,7 @@ from whoosh.lang.porter import stem
 
 from service.search import analysis
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 # Query-time weights (BM25F scores each field, these scale them): a title match beats many body matches.
 # Quote text is part of the body; a quote document keeps its attribution in labels.
 FIELD_WEIGHTS = {"title": 8.0, "labels": 3.0, "excerpt": 2.0, "body": 1.0}
@@ -211,6 +212,8 @@ def index_schema() -> Schema:
         order=NUMERIC(sortable=True),
         title_sort=ID(sortable=True),
         facets=COLUMN(),
-        record=STORED(),
-        summary=STORED(),
+        record=STORED(),  # the full record: compressed, read for one document at a time
+        # Read for every listed document or hit, so kept apart from the full record (which holds the HTML).
+        summary=COLUMN(columns.VarBytesColumn()),
+        hit=COLUMN(columns.CompressedBytesColumn()),  # summary + plain texts for snippets (hits.hit_record)
     )
