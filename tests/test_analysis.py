@@ -173,3 +173,11 @@ def test_every_token_shape_of_a_real_blog_finds_its_post(corpus: str, corpus_app
     print(f"\n{corpus}: {tried} words tried; words per shape: "
           + ", ".join(f"{shape} {len(words)}" for shape, words in examples.items()))
     assert not missed, missed
+
+
+def test_suggestions_complete_compound_words_as_typed(shapes: Any) -> None:
+    index = shapes.extensions["broadsheet.index"].get()
+    titles = [s["text"] for s in index.suggest("onto cloud.g", 8) if s["kind"] == "title"]
+    assert titles == ["Moving analytics.usa.gov onto cloud.gov"]
+    titles = [s["text"] for s in index.suggest("evidence-b", 8) if s["kind"] == "title"]
+    assert titles == ["An evidence-based look at user-centered design"]

@@ -19,7 +19,7 @@ from service.search.shared import per_build
 from service.search.whoosh import execute, storage
 from service.search.whoosh.docsets import Bits, DocSets
 from service.search.whoosh.planner import MAX_COMPLETIONS, Or, Planner, filter_query
-from service.search.whoosh.schema import COMMON_WORDS, FUNCTION_STEMS, plain_words
+from service.search.whoosh.schema import COMMON_WORDS, FUNCTION_STEMS, typed_words
 from service.search.whoosh.writer import SIDE_FILE, read_vocabularies
 
 RELATED_POOL = 40
@@ -220,7 +220,7 @@ class WhooshIndex:
     # -- suggestions and related posts -------------------------------------------------------
     def suggest(self, prefix: str, limit: int) -> list[dict[str, Any]]:
         """Complete what is being typed: titles that match it, then words that start like its last word."""
-        typed = plain_words(prefix)
+        typed = typed_words(prefix)  # cloud.g: one word being typed, not its parts
         if not typed:
             return []
         done, last = typed[:-1], typed[-1]

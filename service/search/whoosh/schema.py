@@ -137,6 +137,11 @@ def stems(text: str) -> list[str]:
     return [t.text for t in _STEMS(text)]
 
 
+def typed_words(text: str) -> list[str]:
+    """Return each word of text as one unstemmed term: a plain word as is, a compound whole (cloud.gov, fud)."""
+    return [c.forms[-1] if c.compound and c.forms else c.parts[0] for c in analysis.chunks(text)]
+
+
 def plain_words(text: str) -> list[str]:
     """Return the index terms of text in the unstemmed fields, variants included."""
     return [t.text for t in _WORDS(text)]
