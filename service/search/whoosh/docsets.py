@@ -166,6 +166,10 @@ class DocSets:
             return self.term(q.fieldname, q.text)
         if isinstance(q, wq.AndNot):
             return self.matches(q.a) & ~self.matches(q.b)
+        if isinstance(q, wq.AndMaybe):  # the optional side only adds to scores
+            return self.matches(q.a)
+        if isinstance(q, wq.ConstantScoreQuery):
+            return self.matches(q.child)
         if isinstance(q, wq.And):
             parts = q.subqueries
             if not parts:

@@ -25,7 +25,7 @@ from service.content.models import Post
 from service.search import facets, vocabulary
 from service.search.documents import image_record, post_record, quote_record, slugify, summary_record
 from service.search.hits import hit_record
-from service.search.whoosh.schema import index_schema
+from service.search.whoosh.schema import index_schema, title_key
 
 SIDE_FILE = vocabulary.FILE
 TAINTED_FILE = "tainted-terms.json"  # words of deleted documents, until a full build forgets them
@@ -189,6 +189,7 @@ def _documents(post: Post) -> list[dict[str, Any]]:
         "kind": "post",
         "title": post.title,
         "titlew": post.title,
+        "titlekey": title_key(post.title),
         "excerpt": post.excerpt,
         "labels": labels,
         "body": post.text,
