@@ -242,7 +242,20 @@ def main() -> None:
     parser.add_argument("--no-alone", action="store_true", help="skip the each-title-word-alone check (faster)")
     parser.add_argument("--alone-every", type=int, default=1, help="check only every n-th title word alone")
     parser.add_argument("--write-doc", action="store_true")
+    parser.add_argument("--merge", nargs="+", type=Path, help="combine results files of one corpus each (runs in "
+                        "parallel) into one summary instead of running")
     args = parser.parse_args()
+    if args.merge:
+        parts = [json.loads(path.read_text(encoding="utf-8")) for path in args.merge]
+        merged = {**parts[0], "corpora": {}, "misses": [], "load_avg": max(p["load_avg"] for p in parts)}
+        for part in parts:
+            merged["corpora"].update(part["corpora"])
+            merged["misses"] += part["misses"]
+        summary = markdown(merged)
+        print(summary)
+        if args.write_doc:
+            update_doc(summary)
+        return
     if args.weights:
         from service.search.whoosh.schema import FIELD_WEIGHTS
 
@@ -250,7 +263,7 @@ def main() -> None:
     results = run(args.corpora, args.seed, args.split, args.misses, args.tantivy_boost,
                   0 if args.no_alone else args.alone_every)
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"relevance-{results['started'].replace(':', '')}.json"
+    out = RESULTS / f"relevance-{results['started'].replace(':', '')}-{'-'.join(results['corpora']) or 'none'}.json"
     out.write_text(json.dumps(results, indent=1), encoding="utf-8")
     summary = markdown(results)
     print(summary)
