@@ -18,11 +18,14 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from service.content.extract import Element, find_quotes, fold, parse_html
 from service.content.kramdown.attributes import strip_comments
+from service.content.kramdown.blockquotes import blockquote as kramdown_blockquote
 from service.content.kramdown.document import kramdown_blocks
 from service.content.kramdown.footnotes import footnote_shape_plugin
 from service.content.kramdown.headings import atx_heading_without_space
 from service.content.kramdown.html import kramdown_html_plugin
+from service.content.kramdown.links import spaced_link
 from service.content.kramdown.options import MarkdownOptions
+from service.content.kramdown.tables import table as kramdown_table
 from service.content.models import Heading
 
 
@@ -98,6 +101,9 @@ def _parser(options: MarkdownOptions) -> MarkdownIt:
         .use(deflist_plugin)
         .use(kramdown_html_plugin)
     )
+    md.block.ruler.at("table", kramdown_table, {"alt": []})
+    md.inline.ruler.after("link", "kramdown_spaced_link", spaced_link)
+    md.block.ruler.at("blockquote", kramdown_blockquote, {"alt": ["paragraph", "reference", "blockquote", "list"]})  # a kramdown table never interrupts a paragraph
     if not options.gfm:  # kramdown's own syntax reads `#Title` as a heading
         md.block.ruler.at("heading", atx_heading_without_space, {"alt": ["reference", "blockquote"]})
     md.core.ruler.after("inline", "kramdown_blocks", kramdown_blocks)

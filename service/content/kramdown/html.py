@@ -9,6 +9,7 @@ or the site sets `parse_block_html`. Inside a paragraph a block-level tag is lit
 from __future__ import annotations
 
 import re
+import textwrap
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -101,6 +102,13 @@ def _extent(state: StateBlock, start: int, end: int) -> int:
     return line
 
 
+def _source(state: StateBlock, start: int, end: int) -> str:
+    """Lines start..end as one text, the first from where its content starts (its indent dropped)."""
+    first = state.src[state.bMarks[start] + state.tShift[start] : state.eMarks[start]]
+    rest = state.getLines(start + 1, end, state.blkIndent, True) if end > start + 1 else ""
+    return f"{first}\n{rest}"
+
+
 def _line_at(text: str, offset: int) -> int:
     return text.count("\n", 0, offset)
 
@@ -135,13 +143,13 @@ def html_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
         tag = re.match(rf"</?({_NAME})", line)
         return line.startswith("<!--") or (tag is not None and tag.group(1).lower() not in SPAN_ELEMENTS)
     last = _extent(state, start, end)
-    text = state.getLines(start, last, state.blkIndent, False)
+    text = _source(state, start, last)
     if text.startswith("<!--"):
         comment = _COMMENT.match(text)
         if comment is None:
             return False
         close_line = start + _line_at(text, comment.end())
-        _push_html(state, state.getLines(start, close_line + 1, state.blkIndent, True), start, close_line + 1)
+        _push_html(state, _source(state, start, close_line + 1), start, close_line + 1)
         state.line = close_line + 1
         return True
     tag = TAG.match(text)
@@ -163,10 +171,35 @@ def html_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     else:
         close_at = _raw_end(text, tag.end(), name)
     close_line = last - 1 if close_at is None else start + _line_at(text, close_at)
-    content = state.getLines(start, close_line + 1, state.blkIndent, True)
-    _push_html(state, opening + content[tag.end():], start, close_line + 1)
+    content = _source(state, start, close_line + 1)[tag.end():]
+    if "markdown" in content:
+        content = _nested_markdown(state, content)
+    _push_html(state, opening + content, start, close_line + 1)
     state.line = close_line + 1
     return True
+
+
+def _nested_markdown(state: StateBlock, html: str) -> str:
+    """Render the content of elements inside raw HTML that ask for Markdown (kramdown honours them there too)."""
+    out: list[str] = []
+    pos = 0
+    for tag in TAG.finditer(html):
+        if tag.start() < pos or not (marker := _MARKDOWN_ATTRIBUTE.search(tag.group(2))):
+            continue
+        name = _name(tag.group(1))
+        model = _model(name, tag.group(2), False)
+        end = None if tag.group(3) or name in VOID_ELEMENTS else _raw_end(html, tag.end(), name)
+        if end is None:
+            continue
+        close = html.rfind("</", tag.end(), end)
+        inner = html[tag.end() : close]
+        if model == "block":
+            inner = "\n" + state.md.render(textwrap.dedent(inner).strip("\n") + "\n", state.env)
+        elif model == "span":
+            inner = state.md.renderInline(inner.strip(), state.env)
+        out += [html[pos : tag.start()], tag.group(0).replace(marker.group(0), ""), inner]
+        pos = close
+    return "".join(out) + html[pos:]
 
 
 def _block(state: StateBlock, text: str, tag: re.Match[str], name: str, opening: str, start: int,
