@@ -24,6 +24,7 @@ from service.content.kramdown.footnotes import footnote_shape_plugin
 from service.content.kramdown.headings import atx_heading_without_space
 from service.content.kramdown.html import kramdown_html_plugin
 from service.content.kramdown.links import spaced_link
+from service.content.kramdown.lists import count_from_one, kramdown_list
 from service.content.kramdown.options import MarkdownOptions
 from service.content.kramdown.tables import table as kramdown_table
 from service.content.models import Heading
@@ -102,6 +103,8 @@ def _parser(options: MarkdownOptions) -> MarkdownIt:
         .use(kramdown_html_plugin)
     )
     md.block.ruler.at("table", kramdown_table, {"alt": []})
+    md.block.ruler.at("list", kramdown_list, {"alt": ["paragraph", "reference", "blockquote"]})
+    md.core.ruler.push("kramdown_lists", count_from_one)
     md.inline.ruler.after("link", "kramdown_spaced_link", spaced_link)
     md.block.ruler.at("blockquote", kramdown_blockquote, {"alt": ["paragraph", "reference", "blockquote", "list"]})  # a kramdown table never interrupts a paragraph
     if not options.gfm:  # kramdown's own syntax reads `#Title` as a heading
