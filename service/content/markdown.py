@@ -21,7 +21,7 @@ from service.content.kramdown.attributes import strip_comments
 from service.content.kramdown.blockquotes import blockquote as kramdown_blockquote
 from service.content.kramdown.document import kramdown_blocks
 from service.content.kramdown.footnotes import footnote_shape_plugin
-from service.content.kramdown.headings import atx_heading_without_space
+from service.content.kramdown.headings import atx_heading_at_margin, atx_heading_without_space
 from service.content.kramdown.html import kramdown_html_plugin
 from service.content.kramdown.links import spaced_link
 from service.content.kramdown.lists import count_from_one, kramdown_list
@@ -107,10 +107,13 @@ def _parser(options: MarkdownOptions) -> MarkdownIt:
     md.core.ruler.push("kramdown_lists", count_from_one)
     md.inline.ruler.after("link", "kramdown_spaced_link", spaced_link)
     md.block.ruler.at("blockquote", kramdown_blockquote, {"alt": ["paragraph", "reference", "blockquote", "list"]})  # a kramdown table never interrupts a paragraph
-    if not options.gfm:  # kramdown's own syntax reads `#Title` as a heading
+    if options.gfm:
+        md.block.ruler.at("heading", atx_heading_at_margin, {"alt": ["paragraph", "reference", "blockquote"]})
+    else:  # kramdown's own syntax reads `#Title` as a heading, but not in the middle of a paragraph
         md.block.ruler.at("heading", atx_heading_without_space, {"alt": ["reference", "blockquote"]})
-    md.core.ruler.after("inline", "kramdown_blocks", kramdown_blocks)
     md.core.ruler.before("smartquotes", "kramdown_symbols", _typographic_symbols)
+    # After the symbols (ids are made from the text as kramdown shows it), before quotes curl IAL values.
+    md.core.ruler.before("smartquotes", "kramdown_blocks", kramdown_blocks)
     # Math stays as TeX between the delimiters kramdown writes for MathJax: \(...\) inline, \[...\] on its own.
     md.use(dollarmath_plugin, allow_labels=False, allow_blank_lines=False)
     md.inline.ruler.disable("math_inline")

@@ -64,7 +64,7 @@ def block_ials(content: str) -> tuple[list[tuple[str, str]], bool]:
     toc = False
     for line in content.split("\n"):
         line = line.strip()
-        if _BLOCK_IAL_LINE.match(line):
+        if _BLOCK_IAL_LINE.match(line) and not _ALD.match(line):
             found, wants = parse_ial(IAL.match(line).group(1))  # type: ignore[union-attr]
             attrs += found
             toc = toc or wants

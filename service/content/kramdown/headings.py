@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 from markdown_it.rules_block import StateBlock
+from markdown_it.rules_block.heading import heading
 from markdown_it.token import Token
 
 _HEADER_ID = re.compile(r"[\t ]\{#([A-Za-z_:\u00c0-\uffff][\w.:\-\u00b7\u00c0-\uffff]*)\}$")
@@ -60,6 +61,13 @@ def header_id(inline: Token) -> str | None:
     children[-1].content = children[-1].content[: match.start()].rstrip()
     inline.content = _HEADER_ID.sub("", inline.content).rstrip()
     return match.group(1)
+
+
+def atx_heading_at_margin(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """GFM input: markdown-it's ATX heading, but only at the margin (kramdown reads `  ## x` as a paragraph)."""
+    if state.sCount[start] != state.blkIndent:
+        return False
+    return heading(state, start, end, silent)
 
 
 def atx_heading_without_space(state: StateBlock, start: int, end: int, silent: bool) -> bool:
