@@ -69,6 +69,8 @@ def kramdown_blocks(state: StateCore) -> None:
             attributes.span_ials(token)
             continue
         content = token.content.strip()
+        if "{:" not in content and not in_comment:
+            continue
         if in_comment or content.startswith("{::comment}"):
             drop.update((index - 1, index, index + 1))
             in_comment = not content.endswith(("{:/comment}", "{:/}")) or content == "{::comment}"

@@ -9,6 +9,7 @@ from markdown_it.rules_block import StateBlock
 from markdown_it.rules_block.heading import heading
 from markdown_it.token import Token
 
+_ASCII_NON_WORD = re.compile(r"[^\w\- \t]", re.ASCII)
 _HEADER_ID = re.compile(r"[\t ]\{#([A-Za-z_:\u00c0-\uffff][\w.:\-\u00b7\u00c0-\uffff]*)\}$")
 
 
@@ -19,6 +20,8 @@ def _word(char: str) -> bool:
 
 def gfm_id(text: str) -> str:
     """kramdown-parser-gfm's id: lowercase, everything but word characters, hyphens and spaces dropped."""
+    if text.isascii():
+        return _ASCII_NON_WORD.sub("", text.lower()).replace(" ", "-").replace("\t", "-")
     kept = "".join(c for c in text.lower() if c in "- \t" or _word(c))
     return kept.replace(" ", "-").replace("\t", "-")
 

@@ -51,7 +51,7 @@ _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _INSTRUCTION = re.compile(r"<\?.*?\?>", re.DOTALL)
 _RAW_START = re.compile(rf"<(?:{_NAME}|/|!--|\?)")
 _MARKDOWN_ATTRIBUTE = re.compile(r"""\s+markdown\s*=\s*(?:"([^"]*)"|'([^']*)'|(\w+))""")
-_LEAD = re.compile(r"[ ]{0,3}")
+_EDGE = re.compile(rf"</?({_NAME})")
 
 
 def _name(raw: str) -> str:
@@ -96,6 +96,8 @@ def _raw_end(text: str, pos: int, name: str) -> int | None:
 
 def _extent(state: StateBlock, start: int, end: int) -> int:
     """The last line (exclusive) the current container (list item, blockquote) lets a block reach."""
+    if state.blkIndent == 0:
+        return end
     line = start + 1
     while line < end and (state.isEmpty(line) or state.sCount[line] >= state.blkIndent):
         line += 1
@@ -104,6 +106,8 @@ def _extent(state: StateBlock, start: int, end: int) -> int:
 
 def _source(state: StateBlock, start: int, end: int) -> str:
     """Lines start..end as one text, the first from where its content starts (its indent dropped)."""
+    if state.blkIndent == 0 and state.parentType != "blockquote":  # lines as they are in the source: slice
+        return state.src[state.bMarks[start] + state.tShift[start] : state.eMarks[end - 1]] + "\n"
     first = state.src[state.bMarks[start] + state.tShift[start] : state.eMarks[start]]
     rest = state.getLines(start + 1, end, state.blkIndent, True) if end > start + 1 else ""
     return f"{first}\n{rest}"
@@ -138,10 +142,9 @@ def html_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     pos = state.bMarks[start] + state.tShift[start]
     if not state.src.startswith("<", pos):
         return False
-    line = state.src[pos : state.eMarks[start]]
     if silent:  # kramdown ends a paragraph at any line opening or closing a non-span element
-        tag = re.match(rf"</?({_NAME})", line)
-        return line.startswith("<!--") or (tag is not None and tag.group(1).lower() not in SPAN_ELEMENTS)
+        tag = _EDGE.match(state.src, pos, state.eMarks[start])
+        return state.src.startswith("<!--", pos) or (tag is not None and tag.group(1).lower() not in SPAN_ELEMENTS)
     last = _extent(state, start, end)
     text = _source(state, start, last)
     if text.startswith("<!--"):
@@ -211,7 +214,7 @@ def _block(state: StateBlock, text: str, tag: re.Match[str], name: str, opening:
     same_open, same_close = re.compile(rf"<{re.escape(name)}[\s/>]", re.I), re.compile(rf"</{re.escape(name)}\s*>", re.I)
     while line < last:
         content = state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]]
-        if _LEAD.match(content) and content.lower().startswith(f"</{name.lower()}") and depth == 1:
+        if content.lower().startswith(f"</{name.lower()}") and depth == 1:
             break
         depth += len(same_open.findall(content)) - len(same_close.findall(content))
         line += 1

@@ -21,12 +21,14 @@ Rule = Callable[[StateBlock, int, int, bool], bool]
 
 def kramdown_list(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     """markdown-it's list rule within kramdown's limits."""
-    line = state.src[state.bMarks[start] : state.eMarks[start]]
-    if _PAREN.match(line):
-        return False
-    if silent and state.parentType == "paragraph" and _NUMBERED.match(line) and \
-            state.sCount[start] - state.blkIndent < 4:
-        return True
+    first = state.bMarks[start] + state.tShift[start]
+    if first < state.eMarks[start] and state.src[first].isdigit():  # only numbered items differ
+        line = state.src[state.bMarks[start] : state.eMarks[start]]
+        if _PAREN.match(line):
+            return False
+        if silent and state.parentType == "paragraph" and _NUMBERED.match(line) and \
+                state.sCount[start] - state.blkIndent < 4:
+            return True
     return list_block(state, start, end, silent)
 
 

@@ -22,6 +22,8 @@ def _masked(line: str) -> str:
 
 
 def _has_pipe(line: str) -> bool:
+    if "|" not in line:
+        return False
     masked = _masked(line)
     return masked.startswith("|") or re.search(r"[^\\]\|", masked) is not None
 
