@@ -3,11 +3,16 @@
 python -m bench.fidelity                      # both whole-site corpora: posts, pages, documents
 python -m bench.fidelity --blogs              # also the two blogs (runs the Jekyll oracle on them, needs jekyll)
 python -m bench.fidelity --json out.json      # every document's comparison
+python -m bench.fidelity --markdown-only      # Markdown alone: our renderer on Jekyll's own Liquid output
 python -m bench.fidelity --write-doc          # refresh the results section of BENCHMARKS.md
 
 Posts go through the product's reader (`load_content`). Pages and collection documents are not read by the product
 yet, so their bodies go through the same render functions the reader uses (Liquid, then Markdown for Markdown
 files) in `render_document`; when the page reader lands, that one function should call it instead.
+
+`--markdown-only` separates the two steps: it runs Jekyll (the shared site oracle, on a temporary copy of the site
+with one extra plugin that records what each document's Liquid produced, the Markdown converter's input) and
+renders exactly that text with our Markdown renderer, so Liquid the reader does not run yet cannot count.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -26,10 +32,11 @@ from typing import Any
 
 from bench.bodycompare import THRESHOLD, Comparison, compare
 from service.content.files import load_front_matter, split_front_matter
+from service.content.kramdown.options import MarkdownOptions
 from service.content.liquid import LinkTable, render_liquid
 from service.content.loader import load_content
 from service.content.markdown import render_markdown, sanitise
-from service.content.site import SiteConfig
+from service.content.site import SiteConfig, load_site_config
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -66,14 +73,14 @@ def render_document(site_dir: Path, path: str, site: SiteConfig, links: LinkTabl
     return sanitise(body)
 
 
-def site_results(name: str) -> list[Result]:
-    """Compare every post, page and document of a whole-site corpus with its oracle."""
+def site_results(name: str, kinds: tuple[str, ...] = ("post", "page", "document")) -> list[Result]:
+    """Compare every post, page and document (of the kinds asked for) of a whole-site corpus with its oracle."""
     site_dir = SHARED / "corpora-site" / name
     oracle = json.loads((site_dir / "jekyll-site-oracle.json").read_text(encoding="utf-8"))
     loaded = load_content(site_dir, preview=True)
     posts = {p.path: p for p in loaded.posts + loaded.hidden}
     results = []
-    for want in oracle["posts"]:
+    for want in oracle["posts"] if "post" in kinds else []:
         post = posts.get(want["relative_path"])
         got = post.html if post is not None else ""
         results.append(Result(name, "post", want["relative_path"], compare(want["content"] or "", got)))
@@ -82,11 +89,69 @@ def site_results(name: str) -> list[Result]:
     documents += [("document", doc) for collection in oracle["collections"] for doc in collection["docs"]]
     for kind, want in documents:
         # A redirect_to document's content is the redirect plugin's page, not its body.
-        if want.get("content") is None or want.get("redirect_to") or not (site_dir / want["path"]).is_file():
+        if kind not in kinds or not _compared(want) or not (site_dir / want["path"]).is_file():
             continue
         got = render_document(site_dir, want["path"], loaded.site, links)
         results.append(Result(name, kind, want["path"], compare(want["content"], got)))
     return results
+
+
+# Records each document's Markdown before conversion (after Liquid) and writes them when the site is done.
+_RECORDER = """
+require "json"
+module BroadsheetLiquidOutput
+  def convert(content)
+    path = document.respond_to?(:relative_path) ? document.relative_path : nil
+    ($broadsheet_liquid ||= {})[path] ||= content if path
+    super
+  end
+end
+Jekyll::Renderer.prepend(BroadsheetLiquidOutput)
+Jekyll::Hooks.register :site, :post_render do |_site|
+  out = ENV["BROADSHEET_LIQUID_OUT"]
+  if out && !File.exist?(out)
+    File.write(out, JSON.generate($broadsheet_liquid || {}))
+  end
+end
+"""
+
+
+def markdown_only_results(name: str) -> list[Result]:
+    """Compare our Markdown rendering of Jekyll's own Liquid output with Jekyll's rendering, per document."""
+    site_dir = SHARED / "corpora-site" / name
+    with tempfile.TemporaryDirectory() as work:
+        copy = Path(work) / "site"
+        shutil.copytree(site_dir, copy, ignore=shutil.ignore_patterns("jekyll-site-oracle.json"))
+        (copy / "_oracle_plugins").mkdir(exist_ok=True)
+        (copy / "_oracle_plugins" / "broadsheet_liquid_output.rb").write_text(_RECORDER, encoding="utf-8")
+        inputs_path, oracle_path = Path(work) / "liquid.json", Path(work) / "oracle.json"
+        subprocess.run([str(SHARED / "tools" / "jekyll-site-oracle.sh"), str(copy), str(oracle_path)], check=True,
+                       env={**os.environ, "BROADSHEET_LIQUID_OUT": str(inputs_path)}, stdout=subprocess.DEVNULL)
+        inputs = json.loads(inputs_path.read_text(encoding="utf-8"))
+        oracle = json.loads(oracle_path.read_text(encoding="utf-8"))
+    options = _site_options(site_dir)
+    documents = [("post", post.get("relative_path")) for post in oracle["posts"] if _compared(post)]
+    documents += [("page", page["path"]) for page in oracle["pages"] if _compared(page)]
+    documents += [("document", doc["path"]) for c in oracle["collections"] for doc in c["docs"] if _compared(doc)]
+    contents = {p.get("relative_path"): p["content"] for p in oracle["posts"]}
+    contents |= {p["path"]: p["content"] for p in oracle["pages"]}
+    contents |= {d["path"]: d["content"] for c in oracle["collections"] for d in c["docs"]}
+    results = []
+    for kind, path in documents:
+        if path not in inputs or PurePosixPath(path).suffix.lower() not in MARKDOWN or contents.get(path) is None:
+            continue
+        got = render_markdown(inputs[path], options).html
+        results.append(Result(name, kind, path, compare(contents[path], got)))
+    return results
+
+
+def _site_options(site_dir: Path) -> MarkdownOptions:
+    return load_site_config(site_dir)[0].markdown
+
+
+def _compared(want: dict[str, Any]) -> bool:
+    """Documents with a body of their own (a redirect_to document's content is the redirect plugin's page)."""
+    return want.get("content") is not None and not want.get("redirect_to")
 
 
 def blog_results(name: str) -> list[Result]:
@@ -148,6 +213,8 @@ def write_doc(table: str, note: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--blogs", action="store_true", help="also compare the two blogs (runs Jekyll on them)")
+    parser.add_argument("--markdown-only", action="store_true",
+                        help="render Jekyll's own Liquid output with our Markdown renderer (runs Jekyll)")
     parser.add_argument("--json", type=Path, help="write every document's comparison here")
     parser.add_argument("--worst", type=int, default=10)
     parser.add_argument("--write-doc", action="store_true", help="refresh BENCHMARKS.md's fidelity results")
@@ -155,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     results: list[Result] = []
     for name in SITES:
-        results += site_results(name)
+        results += markdown_only_results(name) if args.markdown_only else site_results(name)
     if args.blogs:
         for name in BLOGS:
             results += blog_results(name)
@@ -166,7 +233,8 @@ def main(argv: list[str] | None = None) -> int:
                                           r.comparison.agrees, "similarity": round(r.comparison.similarity, 4),
                                           "differs": r.comparison.describe()} for r in results], indent=1))
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True)
-    note = (f"`python -m bench.fidelity{' --blogs' if args.blogs else ''} --write-doc` at commit "
+    flags = (" --blogs" if args.blogs else "") + (" --markdown-only" if args.markdown_only else "")
+    note = (f"`python -m bench.fidelity{flags} --write-doc` at commit "
             f"{commit.stdout.strip() or '?'}, {time.perf_counter() - started:.0f} s.")
     if args.write_doc:
         write_doc(table, note)

@@ -102,11 +102,11 @@ def _parser(options: MarkdownOptions) -> MarkdownIt:
         .use(deflist_plugin)
         .use(kramdown_html_plugin)
     )
-    md.block.ruler.at("table", kramdown_table, {"alt": []})
+    md.block.ruler.at("table", kramdown_table, {"alt": []})  # a kramdown table never interrupts a paragraph
     md.block.ruler.at("list", kramdown_list, {"alt": ["paragraph", "reference", "blockquote"]})
     md.core.ruler.push("kramdown_lists", count_from_one)
     md.inline.ruler.after("link", "kramdown_spaced_link", spaced_link)
-    md.block.ruler.at("blockquote", kramdown_blockquote, {"alt": ["paragraph", "reference", "blockquote", "list"]})  # a kramdown table never interrupts a paragraph
+    md.block.ruler.at("blockquote", kramdown_blockquote, {"alt": ["paragraph", "reference", "blockquote", "list"]})
     if options.gfm:
         md.block.ruler.at("heading", atx_heading_at_margin, {"alt": ["paragraph", "reference", "blockquote"]})
     else:  # kramdown's own syntax reads `#Title` as a heading, but not in the middle of a paragraph

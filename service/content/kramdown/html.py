@@ -13,6 +13,7 @@ import textwrap
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
 from markdown_it.rules_inline.html_inline import html_inline
@@ -20,27 +21,34 @@ from markdown_it.rules_inline.html_inline import html_inline
 from service.content.kramdown.options import options_of
 
 # kramdown's element lists (kramdown/parser/html.rb), as facts about how it treats each tag.
-SPAN_ELEMENTS = frozenset(
-    "a abbr acronym b big bdo br button cite code del dfn em i img input ins kbd label mark option q rb rbc rp rt "
-    "rtc ruby samp select small span strong sub sup tt u var".split()
-)
-BLOCK_ELEMENTS = frozenset(
-    "address article aside applet body blockquote caption col colgroup dd div dl dt fieldset figcaption footer form "
-    "h1 h2 h3 h4 h5 h6 header hgroup hr html head iframe legend menu li main map nav ol optgroup p pre section "
-    "summary table tbody td th thead tfoot tr ul".split()
-)
-VOID_ELEMENTS = frozenset("area base br col command embed hr img input keygen link meta param source track wbr".split())
-_BLOCK_MODEL = frozenset(
-    "address applet article aside blockquote body dd details div dl fieldset figure figcaption footer form header "
-    "hgroup iframe li main map menu nav noscript object section summary td".split()
-)
-_SPAN_MODEL = frozenset(
-    "a abbr acronym b bdo big button cite caption del dfn dt em h1 h2 h3 h4 h5 h6 i ins label legend optgroup p q "
-    "rb rbc rp rt rtc ruby select small span strong sub sup th tt".split()
-)
-_KNOWN = SPAN_ELEMENTS | BLOCK_ELEMENTS | VOID_ELEMENTS | _BLOCK_MODEL | _SPAN_MODEL | frozenset(
-    "script style math option textarea pre code kbd samp var".split()
-)
+SPAN_ELEMENTS = frozenset({
+    "a", "abbr", "acronym", "b", "big", "bdo", "br", "button", "cite", "code", "del", "dfn", "em", "i", "img",
+    "input", "ins", "kbd", "label", "mark", "option", "q", "rb", "rbc", "rp", "rt", "rtc", "ruby", "samp", "select",
+    "small", "span", "strong", "sub", "sup", "tt", "u", "var"
+})  # fmt: skip
+BLOCK_ELEMENTS = frozenset({
+    "address", "article", "aside", "applet", "body", "blockquote", "caption", "col", "colgroup", "dd", "div", "dl",
+    "dt", "fieldset", "figcaption", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr",
+    "html", "head", "iframe", "legend", "menu", "li", "main", "map", "nav", "ol", "optgroup", "p", "pre", "section",
+    "summary", "table", "tbody", "td", "th", "thead", "tfoot", "tr", "ul"
+})  # fmt: skip
+VOID_ELEMENTS = frozenset({
+    "area", "base", "br", "col", "command", "embed", "hr", "img", "input", "keygen", "link", "meta", "param",
+    "source", "track", "wbr"
+})  # fmt: skip
+_BLOCK_MODEL = frozenset({
+    "address", "applet", "article", "aside", "blockquote", "body", "dd", "details", "div", "dl", "fieldset",
+    "figure", "figcaption", "footer", "form", "header", "hgroup", "iframe", "li", "main", "map", "menu", "nav",
+    "noscript", "object", "section", "summary", "td"
+})  # fmt: skip
+_SPAN_MODEL = frozenset({
+    "a", "abbr", "acronym", "b", "bdo", "big", "button", "cite", "caption", "del", "dfn", "dt", "em", "h1", "h2",
+    "h3", "h4", "h5", "h6", "i", "ins", "label", "legend", "optgroup", "p", "q", "rb", "rbc", "rp", "rt", "rtc",
+    "ruby", "select", "small", "span", "strong", "sub", "sup", "th", "tt"
+})  # fmt: skip
+_KNOWN = SPAN_ELEMENTS | BLOCK_ELEMENTS | VOID_ELEMENTS | _BLOCK_MODEL | _SPAN_MODEL | frozenset({
+    "script", "style", "math", "option", "textarea", "pre", "code", "kbd", "samp", "var"
+})
 _MARKDOWN_ATTR = {"0": "raw", "1": "default", "span": "span", "block": "block"}
 
 _NAME = r"(?:[A-Za-z_\u00c0-\uffff][\w.\-\u00b7\u00c0-\uffff]*:)?[A-Za-z_\u00c0-\uffff][\w.\-\u00b7\u00c0-\uffff]*"
@@ -159,14 +167,15 @@ def html_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     if tag is None or tag.group(1).lower() in SPAN_ELEMENTS:
         return False  # a stray end tag too: kramdown prints it as text in a paragraph
     name, attrs = _name(tag.group(1)), tag.group(2)
-    model = "raw" if tag.group(3) or name in VOID_ELEMENTS else _model(name, attrs, options_of(state.env).parse_block_html)
-    opening = tag.group(0).replace(_MARKDOWN_ATTRIBUTE.search(attrs).group(0), "") \
-        if _MARKDOWN_ATTRIBUTE.search(attrs) else tag.group(0)
+    closed = bool(tag.group(3)) or name in VOID_ELEMENTS
+    model = "raw" if closed else _model(name, attrs, options_of(state.env).parse_block_html)
+    marker = _MARKDOWN_ATTRIBUTE.search(attrs)
+    opening = tag.group(0).replace(marker.group(0), "") if marker else tag.group(0)
     if model == "block" and _block(state, text, tag, name, opening, start, last):
         return True
     if model == "span" and _span(state, text, tag, name, opening, start):
         return True
-    if tag.group(3) or name in VOID_ELEMENTS:
+    if closed:
         close_at: int | None = tag.end()
     elif name in ("script", "style"):
         found = re.compile(rf"</{name}\s*>", re.IGNORECASE).search(text, tag.end())
@@ -211,7 +220,8 @@ def _block(state: StateBlock, text: str, tag: re.Match[str], name: str, opening:
     if text[tag.end():].split("\n", 1)[0].strip():
         return False
     depth, line = 1, start + 1
-    same_open, same_close = re.compile(rf"<{re.escape(name)}[\s/>]", re.I), re.compile(rf"</{re.escape(name)}\s*>", re.I)
+    same_open = re.compile(rf"<{re.escape(name)}[\s/>]", re.IGNORECASE)
+    same_close = re.compile(rf"</{re.escape(name)}\s*>", re.IGNORECASE)
     while line < last:
         content = state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]]
         if content.lower().startswith(f"</{name.lower()}") and depth == 1:
@@ -258,8 +268,6 @@ def span_html(state: StateInline, silent: bool) -> bool:
 
 
 def _literal(self: Any, tokens: list[Any], idx: int, options: Any, env: Any) -> str:
-    from markdown_it.common.utils import escapeHtml
-
     return escapeHtml(tokens[idx].content)
 
 
