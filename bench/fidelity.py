@@ -43,7 +43,8 @@ SHARED = REPO.parent / "shared"
 SITES = ("18f-site", "jekyll-docs")
 BLOGS = ("18f-blog", "jekyll-news")
 MARKDOWN = frozenset({".md", ".markdown", ".mkdown", ".mkdn", ".mkd", ".mdown", ".mdwn"})
-DOC_START, DOC_END = "<!-- fidelity:start -->", "<!-- fidelity:end -->"
+DOC_MARKERS = {False: ("<!-- fidelity:start -->", "<!-- fidelity:end -->"),
+               True: ("<!-- fidelity-markdown:start -->", "<!-- fidelity-markdown:end -->")}
 
 
 @dataclass
@@ -202,11 +203,12 @@ def _row(corpus: str, kind: str, group: list[Result], bold: bool = False) -> str
     return f"| {corpus} | {kind} | {len(group)} | {agree} | {f'**{share}**' if bold else share} | {text} | {same} |"
 
 
-def write_doc(table: str, note: str) -> None:
-    """Replace the text between the fidelity markers in BENCHMARKS.md."""
+def write_doc(table: str, note: str, markdown_only: bool) -> None:
+    """Replace the text between the fidelity markers (end to end, or Markdown alone) in BENCHMARKS.md."""
     doc = REPO / "BENCHMARKS.md"
     text = doc.read_text(encoding="utf-8")
-    start, end = text.index(DOC_START) + len(DOC_START), text.index(DOC_END)
+    opening, closing = DOC_MARKERS[markdown_only]
+    start, end = text.index(opening) + len(opening), text.index(closing)
     doc.write_text(f"{text[:start]}\n{note}\n\n{table}\n{text[end:]}", encoding="utf-8")
 
 
@@ -237,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     note = (f"`python -m bench.fidelity{flags} --write-doc` at commit "
             f"{commit.stdout.strip() or '?'}, {time.perf_counter() - started:.0f} s.")
     if args.write_doc:
-        write_doc(table, note)
+        write_doc(table, note, args.markdown_only)
     print(note, file=sys.stderr)
     return 0
 
