@@ -186,6 +186,8 @@ def summarise(results: list[Result], worst: int = 10) -> str:
         lines.append(_row("**everything**", "all", results, bold=True))
     ranked = sorted(results, key=lambda r: (r.comparison.agrees, len(r.comparison.structure_differs) == 0,
                                             r.comparison.similarity))
+    if all(r.comparison.agrees for r in results):
+        return "\n".join([*lines, "", "Every document agrees."])
     lines += ["", f"Worst {worst}:", "", "| corpus | document | what differs (Jekyll vs Broadsheet) |", "|---|---|---|"]
     for result in ranked[:worst]:
         if result.comparison.agrees:
