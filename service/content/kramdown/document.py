@@ -37,22 +37,19 @@ def _outermost(tokens: list[Token], index: int) -> int | None:
     """The top-level list or blockquote a nested paragraph sits in."""
     if tokens[index].level == 0:
         return None
-    depth = 0
     for candidate in range(index - 1, -1, -1):
-        depth += tokens[candidate].nesting
         if tokens[candidate].level == 0 and tokens[candidate].nesting == 1:
             return candidate
     return None
 
 
 def kramdown_blocks(state: StateCore) -> None:
-    """Apply IALs and comments, give headings their ids and build the `{:toc}` list, as kramdown does."""
+    """Apply IALs, give headings their ids and build the `{:toc}` list, as kramdown does."""
     tokens, options = state.tokens, options_of(state.env)
     lines: list[str] | None = None
     drop: set[int] = set()
     toc: tuple[range, Token] | None = None
     pending: list[tuple[str, str]] = []
-    in_comment = False
     for index, token in enumerate(tokens):
         if pending and token.nesting >= 0 and token.level == 0 and token.type != "inline" and index not in drop:
             attributes.apply(token, pending)
@@ -69,11 +66,7 @@ def kramdown_blocks(state: StateCore) -> None:
             attributes.span_ials(token)
             continue
         content = token.content.strip()
-        if "{:" not in content and not in_comment:
-            continue
-        if in_comment or content.startswith("{::comment}"):
-            drop.update((index - 1, index, index + 1))
-            in_comment = not content.endswith(("{:/comment}", "{:/}")) or content == "{::comment}"
+        if "{:" not in content:  # comments went before parsing (attributes.strip_comments)
             continue
         if attributes.ial_only(content):
             drop.update((index - 1, index, index + 1))
@@ -155,13 +148,11 @@ def _toc_tokens(tokens: list[Token], list_open: Token) -> list[Token]:
         while stack and stack[-1] >= level:
             stack.pop()
             out += [Token(f"{kind}_close", tag, -1), Token("list_item_close", "li", -1)]
-        if stack:
-            pass  # the sub-list of the enclosing item is open already
         item = Token("list_item_open", "li", 1)
         link = Token("link_open", "a", 1)
         link.attrs = {"href": f"#{anchor}", "id": f"{attrs['id']}-{anchor}"}
         inline = Token("inline", "", 0)
-        inline.children = [link, *(_copy(c) for c in children if c.type not in _COPIED_OUT),
+        inline.children = [link, *(c.copy() for c in children if c.type not in _COPIED_OUT),
                            Token("link_close", "a", -1)]
         out += [item, inline]
         sub = Token(f"{kind}_open", tag, 1)
@@ -172,10 +163,6 @@ def _toc_tokens(tokens: list[Token], list_open: Token) -> list[Token]:
         out += [Token(f"{kind}_close", tag, -1), Token("list_item_close", "li", -1)]
     out.append(Token(f"{kind}_close", tag, -1))
     return _drop_empty_lists(out)
-
-
-def _copy(token: Token) -> Token:
-    return token.copy()
 
 
 def _drop_empty_lists(tokens: list[Token]) -> list[Token]:
