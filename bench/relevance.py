@@ -105,11 +105,15 @@ def _best_boost(posts: Sequence[Any], items: list[KnownItem]) -> tuple[float, di
     return max(tried, key=lambda b: (tried[b], -b)), tried
 
 
-def run(corpora: list[str], seed: int, split: str, misses: int, tantivy_boost: float | None) -> dict[str, Any]:
+def run(corpora: list[str], seed: int, split: str, misses: int, tantivy_boost: float | None,
+        alone_every: int = 1) -> dict[str, Any]:
     from service.content.loader import load_content
+    from service.search.whoosh.schema import FIELD_WEIGHTS
 
     results: dict[str, Any] = {"started": datetime.now(UTC).isoformat(timespec="seconds"), "seed": seed,
-                               "split": split, "load_avg": os.getloadavg()[0], "corpora": {}, "misses": []}
+                               "split": split, "field_weights": dict(FIELD_WEIGHTS), "load_avg": os.getloadavg()[0],
+                               "alone_every": alone_every,
+                               "corpora": {}, "misses": []}
     for name in corpora:
         folder = CORPORA[name]
         if not folder.is_dir():
@@ -117,8 +121,8 @@ def run(corpora: list[str], seed: int, split: str, misses: int, tantivy_boost: f
             continue
         posts = load_content(folder).posts
         items = [i for i in known_items(posts, seed) if split == "all" or i.split == split]
-        alone = title_words_alone(posts)
-        _log(f"{name}: {len(posts)} posts, {len(items)} known-item queries, {len(alone)} title words alone")
+        words = title_words_alone(posts)[::alone_every] if alone_every else []
+        _log(f"{name}: {len(posts)} posts, {len(items)} known-item queries, {len(words)} title words alone")
         with tempfile.TemporaryDirectory(prefix="relevance-") as work:
             ours = Broadsheet(folder, Path(work))
             boost, tried = (tantivy_boost, {}) if tantivy_boost else _best_boost(posts, items)
@@ -127,7 +131,6 @@ def run(corpora: list[str], seed: int, split: str, misses: int, tantivy_boost: f
                                       "engines": {}}
             for engine_name, engine in (("broadsheet", ours.search), ("tantivy", peer.search)):
                 ranks, took = _run(engine, items)
-                words = [(w, t, n) for w, t, n in alone]
                 alone_ranks = [_rank_within(engine(w, ALONE_DEPTH), t) for w, t, _ in words]
                 corpus["engines"][engine_name] = {
                     "ranks": ranks,
@@ -196,14 +199,17 @@ def markdown(results: dict[str, Any]) -> str:
     flag = f" --split {results['split']}" if results["split"] != "all" else ""
     lines = [f"Run {results['started']} (seed {results['seed']}, load average {results['load_avg']:.1f} at the "
              f"start), `python -m bench.relevance{flag}`."
-             " Each cell: Broadsheet MRR@10 / success@1 vs tantivy MRR@10 / success@1; ✗ where tantivy's MRR is"
+             " Broadsheet's field weights: " + ", ".join(f"{k} {v:g}" for k, v in results["field_weights"].items())
+             + ". Each cell: Broadsheet MRR@10 / success@1 vs tantivy MRR@10 / success@1; ✗ where tantivy's MRR is"
              " higher.", ""]
     splits = [None, "dev", "held-out"] if results["split"] == "all" else [None]
     for split in splits:
         if split:
             lines += ["", f"Only the {split} half:", ""]
         lines += _table(results, split)
-    lines += ["", "| corpus | posts | tantivy title boost | each title word alone, success@10 (ours / tantivy) | "
+    every = results.get("alone_every", 1)
+    lines += ["", f"Each title word typed alone{f' (every {every}th word of the titles)' if every > 1 else ''}:", "",
+              "| corpus | posts | tantivy title boost | each title word alone, success@10 (ours / tantivy) | "
               "the same where ≤10 titles share the word | median / p95 ms per query (ours via Flask, tantivy bare) |",
               "|---|---|---|---|---|---|"]
     for name, corpus in results["corpora"].items():
@@ -231,9 +237,18 @@ def main() -> None:
     parser.add_argument("--split", choices=("all", "dev", "held-out"), default="all")
     parser.add_argument("--misses", type=int, default=0, help="print this many of our worst-ranked queries")
     parser.add_argument("--tantivy-boost", type=float, default=None, help="skip choosing tantivy's title boost")
+    parser.add_argument("--weights", default=None,
+                        help="try other field weights, e.g. title=8,labels=3,excerpt=2,body=1 (how they were chosen)")
+    parser.add_argument("--no-alone", action="store_true", help="skip the each-title-word-alone check (faster)")
+    parser.add_argument("--alone-every", type=int, default=1, help="check only every n-th title word alone")
     parser.add_argument("--write-doc", action="store_true")
     args = parser.parse_args()
-    results = run(args.corpora, args.seed, args.split, args.misses, args.tantivy_boost)
+    if args.weights:
+        from service.search.whoosh.schema import FIELD_WEIGHTS
+
+        FIELD_WEIGHTS.update({k: float(v) for k, v in (pair.split("=") for pair in args.weights.split(","))})
+    results = run(args.corpora, args.seed, args.split, args.misses, args.tantivy_boost,
+                  0 if args.no_alone else args.alone_every)
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"relevance-{results['started'].replace(':', '')}.json"
     out.write_text(json.dumps(results, indent=1), encoding="utf-8")

@@ -95,7 +95,7 @@ def _chunk(text: str) -> Chunk:
     if dotted:
         variants.append(whole)
     own = len(dict.fromkeys(v for v in variants if v not in parts))
-    if dotted and len(parts) <= MAX_RUN_PARTS and not all(len(p) == 1 for p in parts):  # f.u.d has no inner runs
+    if dotted and len(parts) <= MAX_RUN_PARTS and not all(len(p) == 1 and p.isalpha() for p in parts):  # not f.u.d
         pieces = re.split(r"([.@])", whole)
         words, seps = pieces[0::2], pieces[1::2]
         for size in range(len(words) - 1, 1, -1):

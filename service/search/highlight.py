@@ -11,6 +11,8 @@ import re
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 
+from service.search.analysis import fold
+
 SNIPPET_CHARS = 160
 LEAD_CHARS = 50  # context kept before the first match of a snippet
 _SPACE = re.compile(r"\s+")
@@ -28,13 +30,14 @@ class Marker:
     """
 
     def __init__(self, keys: Iterable[str], key: Callable[[str], str | Collection[str]],
-                 words: Iterable[str] = ()) -> None:
+                 words: Iterable[str] = (), prefixes: Iterable[str] = ()) -> None:
         self.keys = frozenset(keys)
         self.words = frozenset(words)  # matched as typed: stop words searched on their own
+        self.prefixes = tuple(prefixes)  # a word still being typed: every word it starts is a match
         self.key = key
         solo = sorted(k for k in self.keys if len(k) == 1 and not k.isascii() and not _starts_word(k))
-        heads = sorted({k[:_HEAD] for k in self.keys if k not in solo} | {w[:_HEAD] for w in self.words},
-                       key=len, reverse=True)
+        heads = sorted({k[:_HEAD] for k in self.keys if k not in solo} | {w[:_HEAD] for w in self.words}
+                       | {p[:_HEAD] for p in self.prefixes}, key=len, reverse=True)
         alternatives = [rf"\b(?:{'|'.join(re.escape(h) for h in heads if h)}){_REST}"] if any(heads) else []
         alternatives += [re.escape(k) for k in solo]
         self._candidates = re.compile("|".join(alternatives), re.IGNORECASE) if alternatives else None
@@ -49,8 +52,8 @@ class Marker:
             if low in self.words:
                 found.append((match.start(), match.end(), low))
                 continue
-            if low in self.keys:  # a solo character, or a word indexed as written
-                found.append((match.start(), match.end(), low))
+            if low in self.keys or (self.prefixes and _folded(low).startswith(self.prefixes)):
+                found.append((match.start(), match.end(), low))  # a solo character, a word as indexed, a start
                 continue
             keys = self.key(low)
             hit = (keys if keys in self.keys else "") if isinstance(keys, str) else next(
@@ -77,6 +80,10 @@ class Marker:
         end = _cut_end(text, start, chars)
         end = max(end, spans[first][1])  # the chosen match is always shown whole
         return _render(text, [s for s in spans if s[0] >= start and s[1] <= end], start, end)
+
+
+def _folded(word: str) -> str:
+    return fold(word) if not word.isascii() else word
 
 
 def _starts_word(ch: str) -> bool:

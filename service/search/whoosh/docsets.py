@@ -166,7 +166,7 @@ class DocSets:
             return self.term(q.fieldname, q.text)
         if isinstance(q, wq.AndNot):
             return self.matches(q.a) & ~self.matches(q.b)
-        if isinstance(q, wq.AndMaybe):  # the optional side only adds to scores
+        if isinstance(q, wq.AndMaybe):  # the optional side (the planner's title bonus) only scores
             return self.matches(q.a)
         if isinstance(q, wq.ConstantScoreQuery):
             return self.matches(q.child)

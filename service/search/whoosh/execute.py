@@ -13,12 +13,10 @@ from typing import TYPE_CHECKING, Any
 from whoosh import query as wq
 
 from service.search import facets
-from service.search.highlight import Marker
 from service.search.hits import shape_hit
 from service.search.models import PostFilter, SearchRequest, SearchResult
 from service.search.query import UserQuery, parse_user_query
 from service.search.whoosh.docsets import Bits
-from service.search.whoosh.schema import stem_key
 
 if TYPE_CHECKING:
     from service.search.whoosh.planner import Plan
@@ -80,7 +78,7 @@ def search(ix: WhooshIndex, request: SearchRequest) -> SearchResult:
             matched = sets.matches(plan.full) & allowed
         scored = [(d, 0.0) for d in by_date(ix, matched, need, newest_first=request.sort == "-date")[start:need]]
     total = matched.bit_count()
-    marker = Marker(plan.keys, stem_key, plan.words)
+    marker = plan.marker()
     terms = [(f, Bits(sets.term(f, t))) for f, t in positive_terms(plan.full or plan.exact)] if scored else []
     hits = []
     for docnum, score in scored:  # matched fields from the matched terms: a text no term matched is not scanned

@@ -18,26 +18,34 @@ from whoosh.query import Or as _WhooshOr
 
 from service.search import analysis
 from service.search.analysis import Chunk
+from service.search.highlight import Marker
 from service.search.models import PostFilter
 from service.search.query import Clause, UserQuery, parse_user_query, respell, typo_budget
 from service.search.vocabulary import Vocabulary
 from service.search.whoosh.matching import AndNot
-from service.search.whoosh.schema import FIELD_WEIGHTS, part_stems, stem_key, term_of, title_key, variant_stems
+from service.search.whoosh.schema import (
+    FIELD_WEIGHTS,
+    mark_keys,
+    part_stems,
+    stem_key,
+    term_of,
+    title_key,
+    variant_stems,
+)
 
 TYPO_WEIGHT = 0.35  # a corrected word counts for this share of the word typed (halved again for two typos)
 FIRST_LETTER_WEIGHT = 0.25  # a correction of the first letter: rarer than other typos, so less likely meant
 STEM_ONLY_WEIGHT = 0.35  # a word the site never uses, matched only through its stem (handes -> hand)
 PREFIX_WEIGHT = 0.6  # a completion of the word being typed
 MAX_CORRECTIONS = 4  # spellings tried per mistyped word: keeps the query small on a big vocabulary
-# Completions tried for the word being typed, by its length, the ones reaching most posts first: enough that the
-# word a reader means is among them (a 3-letter prefix has hundreds), few enough to stay fast.
-COMPLETIONS_BY_LENGTH = {1: 0, 2: 8, 3: 24, 4: 32}
-MAX_COMPLETIONS = 48
+# The word being typed matches every title word it starts (one term of the titlepre field) and, elsewhere, its
+# completions that reach most posts: the title is where a known post's words are, the body needs only the common ones.
+COMPLETIONS_BY_LENGTH = {1: 0, 2: 4, 3: 8, 4: 8}
+MAX_COMPLETIONS = 12
 STEM_PROBES = 64  # words looked at to tell whether a stem is used at all
 # Rank bonuses, far above any BM25F score: the title is exactly the query; every word is in the title.
 EXACT_TITLE_BONUS = 2000.0
 ALL_IN_TITLE_BONUS = 1000.0
-COMPLETION_FIELDS = {"titlew": FIELD_WEIGHTS["title"], "words": FIELD_WEIGHTS["body"]}  # unstemmed, like completions
 
 
 class Or(_WhooshOr):
@@ -56,6 +64,11 @@ class Plan:
     keys: set[str] = field(default_factory=set)  # stemmed-field terms to mark
     words: set[str] = field(default_factory=set)  # words to mark as typed (stop words)
     unknown: list[str] = field(default_factory=list)  # typed words the index has never seen
+    prefixes: set[str] = field(default_factory=set)  # words being typed: title words they start are marked
+
+    def marker(self) -> Marker:
+        """Return what marks this query's matches in a hit's title and snippet."""
+        return Marker(self.keys, mark_keys, self.words, self.prefixes)
 
 
 @dataclass
@@ -74,8 +87,13 @@ def any_field(stem_text: str, weight: float = 1.0) -> Query:
 
 
 def completion(word: str, weight: float = PREFIX_WEIGHT) -> Query:
-    """Return a query for a completed word: its unstemmed form in the title or anywhere in the post."""
-    return Or([Term(f, word, boost=b * weight) for f, b in COMPLETION_FIELDS.items()])
+    """Return a query for a completed word anywhere in the post (its unstemmed form; title starts go by prefix)."""
+    return Term("words", word, boost=FIELD_WEIGHTS["body"] * weight)
+
+
+def title_start(prefix: str, weight: float = PREFIX_WEIGHT) -> Query:
+    """Return a query for title words that start with what is being typed."""
+    return Term("titlepre", prefix, boost=FIELD_WEIGHTS["title"] * weight)
 
 
 def _one(queries: list[Query]) -> Query:
@@ -140,10 +158,8 @@ class Planner:
             plan.keys.add(key)
             out.exact.append(any_field(key))
             out.title_exact.append(Term("title", key))
-        for other in completions:
-            plan.keys.add(stem_key(other) or other)
-            out.exact.append(completion(other))
-            out.title_exact.append(Term("titlew", other))
+        if completions:
+            self._complete(word, completions, plan, out)
         if chunk.solo:
             return
         if not known and not completions:
@@ -177,12 +193,11 @@ class Planner:
                 out.title_exact.append(Term("title", key))
         completions: list[str] = []
         if prefix:
-            for form in chunk.forms:  # joined and whole, as far as the reader has typed them
+            # as far as the reader has typed it: a dotted word by its whole (u.s is no start of "user"), others joined
+            for form in chunk.forms[-1:]:
                 completions += [c for c in self._completions(form) if c not in completions]
-            for other in completions:
-                plan.keys.add(stem_key(other) or other)
-                out.exact.append(completion(other))
-                out.title_exact.append(Term("titlew", other))
+            if completions:
+                self._complete(chunk.forms[-1], completions, plan, out)
         if known or completions:
             return
         # Written apart somewhere (cloud gov), or only its parts are known: part by part, in order; corrected
@@ -202,6 +217,15 @@ class Planner:
             usable = [p for p in pieces if p.exact or p.corrected]
             out.corrected.append(_all([_one(p.exact + p.corrected) for p in usable]))
             out.title_corrected.append(_all([_one(p.title_exact + p.title_corrected) for p in usable]))
+
+    def _complete(self, typed: str, completions: list[str], plan: Plan, out: _Word) -> None:
+        """Add what completes a word being typed: title words it starts, and its most used completions."""
+        plan.prefixes.add(typed)
+        out.exact.append(title_start(typed))
+        out.title_exact.append(Term("titlepre", typed))
+        for other in completions:
+            plan.keys.add(stem_key(other) or other)
+            out.exact.append(completion(other))
 
     def _word(self, text: str, typos: bool, plan: Plan, prefix: bool) -> _Word:
         out = _Word()

@@ -19,10 +19,11 @@ from service.search.shared import per_build
 from service.search.whoosh import execute, storage
 from service.search.whoosh.docsets import Bits, DocSets
 from service.search.whoosh.planner import MAX_COMPLETIONS, Or, Planner, filter_query
-from service.search.whoosh.schema import COMMON_WORDS, FUNCTION_STEMS, plain_words
+from service.search.whoosh.schema import COMMON_WORDS, FUNCTION_STEMS, typed_words
 from service.search.whoosh.writer import SIDE_FILE, read_vocabularies
 
 RELATED_POOL = 40
+TIE_SLACK = 10  # extra hits scored past the page, so posts tied with the last one on it can be ordered by date
 RELATED_COMMON_SHARE = 0.05  # a word in more than this share of posts is no sign of relatedness
 FILTER_CACHE = 64  # filter combinations remembered per searcher (each a bitset)
 # Block-quality skipping: only the top page*per_page are scored in full; counts come from bitsets, unscored.
@@ -129,8 +130,12 @@ class WhooshIndex:
         """Score q over the allowed documents and return the best `limit` (docnum, score), best first."""
         if limit <= 0 or not allowed:
             return []
-        results = self._searcher.search(q, filter=Bits(allowed), limit=limit, optimize=OPTIMIZE)
-        return [(hit.docnum, hit.score) for hit in results]
+        results = self._searcher.search(q, filter=Bits(allowed), limit=limit + TIE_SLACK, optimize=OPTIMIZE)
+        # equal scores: the newest post first (Whoosh would order them by document number, which after an
+        # incremental or two-process build says nothing about dates)
+        rank = self.date_ranks(newest_first=True)
+        ranked = sorted(((hit.docnum, hit.score) for hit in results), key=lambda p: (-round(p[1], 6), rank[p[0]]))
+        return ranked[:limit]
 
     def facet_counts(self, matched: int, wanted: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
         """Count each wanted facet's values over the matched documents, from the build's value bitsets."""
@@ -215,7 +220,7 @@ class WhooshIndex:
     # -- suggestions and related posts -------------------------------------------------------
     def suggest(self, prefix: str, limit: int) -> list[dict[str, Any]]:
         """Complete what is being typed: titles that match it, then words that start like its last word."""
-        typed = plain_words(prefix)
+        typed = typed_words(prefix)  # cloud.g: one word being typed, not its parts
         if not typed:
             return []
         done, last = typed[:-1], typed[-1]

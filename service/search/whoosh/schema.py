@@ -14,7 +14,7 @@ from whoosh.lang.porter import stem
 
 from service.search import analysis
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 # Query-time weights (BM25F scores each field, these scale them): a title match beats many body matches.
 # Quote text is part of the body; a quote document keeps its attribution in labels.
 FIELD_WEIGHTS = {"title": 8.0, "labels": 3.0, "excerpt": 2.0, "body": 1.0}
@@ -87,6 +87,39 @@ def chunk_terms(chunk: analysis.Chunk, stemmed: bool) -> tuple[tuple[str, ...], 
     return tuple(out)
 
 
+class PrefixTokenizer(Tokenizer):
+    """Every start (2 to 24 characters) of every word of a text and of its whole forms: `cloud.g`, `evidenceba`.
+
+    For titles only: a word still being typed then matches every title word it starts, in one term, however many
+    words of the site start that way (a body's words are reached through the most used completions instead).
+    """
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
+                 removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
+                 mode: str = "", **kwargs: Any) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        seen: set[str] = set()
+        for chunk in analysis.chunks(value) if tokenize else [analysis.Chunk(value, (value,), ())]:
+            for word in (*chunk.parts, *chunk.forms):
+                for end in range(min(MIN_PREFIX, len(word)), min(MAX_PREFIX, len(word)) + 1):
+                    start = word[:end]
+                    if start not in seen:
+                        seen.add(start)
+                        token.text, token.boost, token.stopped = start, 1.0, False
+                        if positions:
+                            token.pos = start_pos
+                        yield token
+
+
+MIN_PREFIX, MAX_PREFIX = 2, 24
+
+
 def _stem_analyzer() -> Any:
     return ShapeTokenizer(stemmed=True)
 
@@ -102,6 +135,11 @@ _WORDS = _word_analyzer()
 def stems(text: str) -> list[str]:
     """Return the index terms of text in the stemmed fields (stop words dropped), variants included."""
     return [t.text for t in _STEMS(text)]
+
+
+def typed_words(text: str) -> list[str]:
+    """Return each word of text as one unstemmed term: a plain word as is, a compound whole (cloud.gov, fud)."""
+    return [c.forms[-1] if c.compound and c.forms else c.parts[0] for c in analysis.chunks(text)]
 
 
 def plain_words(text: str) -> list[str]:
@@ -122,6 +160,12 @@ def part_stems(chunk: analysis.Chunk) -> list[str]:
 def variant_stems(chunk: analysis.Chunk) -> list[str]:
     """Return the stemmed-field terms of a chunk's variants (joined, whole, dotted runs)."""
     return [_stem(v) if v.isalpha() else v for v in chunk.variants if _kept(v)]
+
+
+@lru_cache(maxsize=100_000)
+def mark_keys(word: str) -> frozenset[str]:
+    """Return every stemmed-field term a written word is indexed under (4.4.1: 4, 1, 4.4.1, 4.4); for marks."""
+    return frozenset(term for chunk in analysis.chunks(word) for terms in chunk_terms(chunk, True) for term in terms)
 
 
 def title_key(text: str) -> str:
@@ -164,6 +208,7 @@ def index_schema() -> Schema:
         words=TEXT(analyzer=_word_analyzer()),
         titlew=TEXT(analyzer=_word_analyzer()),  # title completions in the suggestion box
         titlekey=ID(),  # title_key(title): a query that is exactly the title ranks first
+        titlepre=TEXT(analyzer=PrefixTokenizer(), phrase=False),  # starts of title words, for the word being typed
         category=KEYWORD(commas=True),
         tag=KEYWORD(commas=True),
         year=ID(),

@@ -190,6 +190,7 @@ def _documents(post: Post) -> list[dict[str, Any]]:
         "title": post.title,
         "titlew": post.title,
         "titlekey": title_key(post.title),
+        "titlepre": post.title,
         "excerpt": post.excerpt,
         "labels": labels,
         "body": post.text,
