@@ -39,6 +39,12 @@ def _queries(rng: random.Random, pick: Any, count: int) -> list[str]:
     return [quote_plus(" ".join(pick(rng.choice((1, 2))))) for _ in range(count)]
 
 
+def _typo(rng: random.Random, word: str) -> str:
+    """Change one letter after the first (typos in the first letter are not corrected)."""
+    at = rng.randrange(1, len(word))
+    return word[:at] + rng.choice([c for c in "aeioulnrst" if c != word[at]]) + word[at + 1 :]
+
+
 def workloads(vocab: Vocabulary, slugs: list[str], categories: list[str], seed: int) -> list[Workload]:
     """Build every endpoint's request list from the corpus' own words, slugs and categories."""
     rng = random.Random(f"workloads:{seed}")
@@ -59,6 +65,12 @@ def workloads(vocab: Vocabulary, slugs: list[str], categories: list[str], seed: 
     posts = rng.sample(slugs, min(len(slugs), DISTINCT))
     prefixes = [w[: rng.randint(2, 4)] for w in uniform(DISTINCT)]
     hot = uniform_queries[:50]
+    category_queries = [f"{q}&category={rng.choice(categories)}" for q in _queries(rng, uniform, DISTINCT)]
+    # A word that matches most posts: the corpus' most frequent content words (function words are stop words).
+    top = words[:20]
+    common = [f"{rng.choice(top)}+{w}" if rng.random() < 0.5 else rng.choice(top) for w in uniform(DISTINCT)]
+    three = list(dict.fromkeys(w[:3] for w in words if len(w) > 3))
+    typos = [_typo(rng, w) for w in uniform(DISTINCT) if len(w) >= 6]
     return [
         Workload("list", "list page 1: /api/posts", ["/api/posts"], True),
         Workload(
@@ -88,8 +100,32 @@ def workloads(vocab: Vocabulary, slugs: list[str], categories: list[str], seed: 
         ),
         Workload(
             "search_facets",
-            "search with facets=category,year, uniform distinct queries (uncached)",
-            [f"/api/search?q={q}&facets=category,year" for q in facet_queries],
+            "search with facets=category,tag,year, uniform distinct queries (uncached)",
+            [f"/api/search?q={q}&facets=category,tag,year" for q in facet_queries],
+            False,
+        ),
+        Workload(
+            "search_category",
+            "search with a category filter, uniform distinct queries and categories (uncached)",
+            [f"/api/search?q={q}" for q in category_queries],
+            False,
+        ),
+        Workload(
+            "search_common",
+            "search for a word in most posts (one of the 20 most frequent content words, alone or with another)",
+            [f"/api/search?q={q}&page={rng.randint(1, 3)}" for q in common],
+            False,
+        ),
+        Workload(
+            "search_prefix",
+            "search for a 3-letter prefix still being typed (the last word completes)",
+            [f"/api/search?q={p}&page={n}" for n in (1, 2, 3) for p in three],
+            False,
+        ),
+        Workload(
+            "search_typo",
+            "search for one word of 6+ letters with one letter changed (typo-corrected)",
+            [f"/api/search?q={q}+" for q in typos],
             False,
         ),
         Workload(

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import report
+from bench import peer, report
 from bench.corpus import CACHE, DEFAULT_SEED, cached_corpus, edited_post, vocabulary
 from bench.load import Workload, run_wrk, workloads
 from bench.profile import record_command, record_pid, summarise
@@ -31,7 +31,9 @@ RESULTS = Path(__file__).resolve().parent / "results"
 PROFILED = ("search_uniform", "search_facets", "post", "list")  # the slow or target-critical endpoints
 # Endpoints with latency targets get a second pass with one connection per worker: no request waits in
 # gunicorn's queue, so p50/p99 are the service's own times rather than queueing behind a sibling request.
-LATENCY_PASS = ("search_uniform", "search_facets", "suggest")
+LATENCY_PASS = ("search_uniform", "search_facets", "search_category", "search_common", "search_prefix", "search_typo",
+                "suggest")
+PEER_ENDPOINTS = ("list", "post", "search_uniform", "search_category")  # what Datasette answers beside us
 
 
 def _log(message: str) -> None:
@@ -97,6 +99,8 @@ def measure_reindex(
     with edited_post(corpus, int(env.get("BENCH_SEED", DEFAULT_SEED))) as victim:
         _log("incremental reindex after one edit")
         out["incremental"] = _reindex(env)
+        _log("reindex with nothing changed")
+        out["unchanged"] = _reindex(env)
     # The served index keeps the edited post (one sentence longer): it changes nothing the load runs measure.
     out["incremental"]["edited"] = victim.name
     if profile_to is not None:
@@ -165,7 +169,8 @@ def ceiling(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
 
 def measure_corpus(size: int, args: argparse.Namespace, stamp: str) -> dict[str, Any]:
     """Everything for one corpus size."""
-    out: dict[str, Any] = {"posts": size}
+    out: dict[str, Any] = {"posts": size, "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
+    _log(f"{size} posts: load average at the start {out['load_average_at_start']}")
     started = time.perf_counter()
     corpus, reused = cached_corpus(size, args.seed)
     out["corpus"] = {
@@ -225,6 +230,11 @@ def measure_corpus(size: int, args: argparse.Namespace, stamp: str) -> dict[str,
             out["memory_loaded"] = server.worker_memory()
             if args.profile:
                 out["profiles"] = profile_endpoints(server, size, loads, args, scratch, profiles)
+            peer_posts = peer.load_posts(server.base) if args.peer else None
+        if peer_posts is not None:
+            out["peer"] = measure_peer(peer_posts, loads, args, scratch)
+        if args.jekyll and shutil.which("jekyll") and size <= args.jekyll_max:
+            out["jekyll"] = measure_jekyll(corpus, scratch)
         if args.profile:
             out.setdefault("profiles", {})["startup"] = profile_startup(
                 corpus, index_dir, size, args, scratch, profiles
@@ -237,12 +247,49 @@ def measure_corpus(size: int, args: argparse.Namespace, stamp: str) -> dict[str,
             "rps_before": before["rps"],
             "rps_after": after["rps"],
         }
-        for result in out["endpoints"].values():
+        for result in [*out["endpoints"].values(), *(out.get("peer") or {}).get("endpoints", {}).values()]:
             result["ratio"] = round(result["rps"] / out["ceiling"]["rps"], 3) if out["ceiling"]["rps"] else None
     finally:
         shutil.rmtree(index_dir, ignore_errors=True)
         shutil.rmtree(scratch, ignore_errors=True)
     return out
+
+
+def measure_peer(posts: list[dict[str, Any]], loads: dict[str, Workload], args: argparse.Namespace,
+                 scratch: Path) -> dict[str, Any]:
+    """Load the same posts into SQLite FTS5 and measure Datasette on the same requests, with the same wrk settings."""
+    db = scratch / "posts.db"
+    _log(f"peer: loading {len(posts)} posts into SQLite FTS5")
+    out: dict[str, Any] = {"name": "Datasette (SQLite FTS5)", "load_s": round(peer.build_db(posts, db), 2)}
+    out["endpoints"] = {}
+    with peer.Datasette(db, scratch / "datasette.log") as server:
+        out["startup_s"] = round(time.perf_counter() - server.started, 2)
+        for name in PEER_ENDPOINTS:
+            workload = loads[name]
+            paths = peer.peer_paths(db.stem, name, workload.paths)
+            status, body = fetch(server.base + paths[0])
+            if status != 200:
+                raise RuntimeError(f"peer {name}: {paths[0]} answered {status}: {body[:300]!r}")
+            _log(f"peer: {name} for {args.seconds}s")
+            out["endpoints"][name] = _load(server, Workload(name, workload.description, paths, workload.cached),
+                                           args, scratch)
+        out["rss_mb"] = server.rss_mb()
+    return out
+
+
+def measure_jekyll(corpus: Path, scratch: Path) -> dict[str, Any]:
+    """Time Debian's Jekyll building the same corpus into a scratch folder (what a static site would do)."""
+    _log(f"jekyll build of {corpus.name}")
+    site = scratch / "jekyll-site"
+    started = time.perf_counter()
+    done = subprocess.run([*PRIORITY, "jekyll", "build", "--source", str(corpus), "--destination", str(site),
+                           "--quiet", "--disable-disk-cache"], capture_output=True, text=True, check=False,
+                          timeout=7200)
+    seconds = time.perf_counter() - started
+    shutil.rmtree(site, ignore_errors=True)
+    version = subprocess.run(["jekyll", "--version"], capture_output=True, text=True, check=False).stdout.strip()
+    return {"seconds": round(seconds, 2), "exit": done.returncode, "version": version,
+            "error": done.stderr.strip()[-500:] if done.returncode else None}
 
 
 def profile_endpoints(
@@ -346,8 +393,19 @@ def main(argv: list[str] | None = None) -> int:
         default=0,
         help="niceness for the measured processes; negative (root) shields them from other work",
     )
+    parser.add_argument("--peer", action=argparse.BooleanOptionalAction, default=True,
+                        help="measure Datasette over SQLite FTS5 beside us (its venv is installed under bench/)")
+    parser.add_argument("--jekyll", action=argparse.BooleanOptionalAction, default=True,
+                        help="time Jekyll building each corpus when jekyll is on the PATH")
+    parser.add_argument("--jekyll-max", type=int, default=10_000, help="largest corpus Jekyll builds (it is slow)")
+    parser.add_argument("--plots", action=argparse.BooleanOptionalAction, default=True,
+                        help="draw the plots (bench/plots/*.png) with the peer venv's matplotlib")
     parser.add_argument("--write-doc", action="store_true", help="replace the results section of BENCHMARKS.md")
     args = parser.parse_args(argv)
+    _log(f"load average at the start: {[round(x, 2) for x in os.getloadavg()]}")
+    if args.peer or args.plots:
+        _log("installing the peer's venv (Datasette, matplotlib) when needed")
+        peer.ensure_venv()
     args.connections = args.connections or 2 * args.workers
     args.app_dir = args.app_dir.resolve()
     source_dir = args.app_dir
@@ -373,6 +431,7 @@ def main(argv: list[str] | None = None) -> int:
             "wrk_threads": 1,
             "seconds_per_endpoint": args.seconds,
             "seed": args.seed,
+            "peer": args.peer,
         },
         "corpora": [],
     }
@@ -389,6 +448,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if args.snapshot:
             shutil.rmtree(args.app_dir, ignore_errors=True)
+    if args.plots:
+        drawn = subprocess.run([str(peer.python()), "-m", "bench.report", "--plots", str(path)], cwd=REPO,
+                               capture_output=True, text=True, check=False)
+        _log(drawn.stdout.strip() or drawn.stderr.strip()[-500:])
     summary = report.markdown(results)
     print(summary)
     if args.write_doc:

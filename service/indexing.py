@@ -22,6 +22,7 @@ from service.content.images import DEFAULT_WIDTHS
 from service.content.loader import LoadResult
 from service.content.models import Problem
 from service.incremental import Scan, pause_point, prune_cache, read_json, scan_content
+from service.schemas.pages import write_post_pages
 from service.search import CURRENT, current_build_dir, update_index, write_index
 from service.search.documents import slugify
 
@@ -244,9 +245,11 @@ def _write_build(target: Path, scan: Scan, manifest: dict[str, Any], base: Path 
             wanted = set(changed)
             posts = [p for p in scan.result.posts if p.slug in wanted]
             update_index(staging, base, [s for s in changed if s in previous], posts)
+            write_post_pages(staging, scan.result.posts, base, set(changed))
             mode = "incremental"
         else:
             write_index(staging, scan.result.posts)
+            write_post_pages(staging, scan.result.posts)
             mode = "full"
         (staging / FINGERPRINTS).write_bytes(orjson.dumps(prints, option=orjson.OPT_SORT_KEYS))
         (staging / "build.json").write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))

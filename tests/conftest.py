@@ -77,6 +77,23 @@ def sample_app(tmp_path_factory: pytest.TempPathFactory) -> Any:
                        "PUBLIC_URL": "http://api.test", "SITE_URL": "https://blog.test"})
 
 
+@pytest.fixture(scope="session")
+def corpus_app(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Any]:
+    """Return an app over a real blog of ../shared/corpora (skipping without it), each indexed once a session."""
+    made: dict[str, Any] = {}
+
+    def app(name: str) -> Any:
+        if name not in made:
+            corpus = shared_path("corpora", name)
+            index_dir = tmp_path_factory.mktemp(f"corpus-{name}")
+            reindex(corpus, index_dir)
+            made[name] = create_app({"TESTING": True, "CONTENT_DIR": str(corpus), "INDEX_DIR": str(index_dir),
+                                     "PUBLIC_URL": "http://api.test", "SITE_URL": "https://blog.test"})
+        return made[name]
+
+    return app
+
+
 @pytest.fixture
 def client(sample_app: Any) -> Any:
     return sample_app.test_client()

@@ -141,6 +141,17 @@ def test_pages_follow_the_exact_then_corrected_order(tiny: Any) -> None:
     assert _slugs(first) + _slugs(second) == ["collage-show", "college-news"]
 
 
+def test_equal_scores_go_newest_first(content_dir: Path, make_app: Callable[..., Any]) -> None:
+    for day in ("2021-05-01", "2022-05-01"):
+        write_post(content_dir, f"{day}-tide-table-{day[:4]}.md", "title: Tide table", "Tide table for the bay.\n")
+    make_app(content_dir)
+    # added by an incremental reindex: the newest post is the last document, yet comes first among equals
+    write_post(content_dir, "2023-05-01-tide-table-2023.md", "title: Tide table", "Tide table for the bay.\n")
+    app = make_app(content_dir)
+    assert _slugs(_search(app, q="tide")) == ["tide-table-2023", "tide-table-2022", "tide-table-2021"]
+    assert _slugs(_search(app, q="tide", per_page=1)) == ["tide-table-2023"]
+
+
 def test_short_words_get_no_typos(tiny: Any) -> None:
     assert _search(tiny, q="cat ").total == 0  # "cut" is one edit away but "cat" has 3 letters
 

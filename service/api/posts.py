@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import abort
 
 from service.api import Blueprint, current_index
 from service.schemas.args import POST_PARTS, PostFieldsArgs, PostListArgs, RelatedArgs
+from service.schemas.pages import finish
 from service.schemas.responses import PostListSchema, PostSchema, RelatedListSchema
 from service.search import PostFilter
 
@@ -65,9 +67,12 @@ class Posts(MethodView):
 class PostDetail(MethodView):
     @blp.arguments(PostFieldsArgs, location="query")
     @blp.response(200, PostSchema)
-    def get(self, args: dict[str, Any], slug: str) -> dict[str, Any]:
+    def get(self, args: dict[str, Any], slug: str) -> dict[str, Any] | Response:
         """Return one post in full, with its table of contents and the posts before (prev) and after (next) it."""
         index = current_index()
+        body = index.post_page(slug) if not args.get("only") else None
+        if body is not None:  # finished at index time: one read, no dump
+            return current_app.response_class(finish(body, current_app.config), mimetype="application/json")
         record = index.get_post(slug)
         if record is None:
             abort(404, message=f"no post with slug {slug!r}")

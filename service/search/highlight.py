@@ -9,24 +9,38 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
+
+from service.search.analysis import fold
 
 SNIPPET_CHARS = 160
 LEAD_CHARS = 50  # context kept before the first match of a snippet
 _SPACE = re.compile(r"\s+")
 _HEAD = 3  # a Porter stem keeps at least the first three letters of its word (or the whole short word)
+# A word goes on through inner dots, hyphens, apostrophes and @ (4.4.1, cloud.gov, evidence-based): marked whole;
+# a possessive's 's stays outside the mark.
+_REST = r"(?:\w|[.\-@,](?=\w)|['’](?!s\b)(?=\w))*"
 
 
 class Marker:
-    """Know which words of any text match a query: their stem (key) is one the query looked for."""
+    """Know which words of any text match a query: their stem (key) is one the query looked for.
 
-    def __init__(self, keys: Iterable[str], key: Callable[[str], str], words: Iterable[str] = ()) -> None:
+    key(word) gives the index term of a word, or of a compound word all the terms it is indexed under
+    (4.4.1 -> 4, 4.4.1, 4.4, 1). Characters of scripts without spaces (Han, kana) and emoji are keys alone.
+    """
+
+    def __init__(self, keys: Iterable[str], key: Callable[[str], str | Collection[str]],
+                 words: Iterable[str] = (), prefixes: Iterable[str] = ()) -> None:
         self.keys = frozenset(keys)
         self.words = frozenset(words)  # matched as typed: stop words searched on their own
+        self.prefixes = tuple(prefixes)  # a word still being typed: every word it starts is a match
         self.key = key
-        heads = sorted({k[:_HEAD] for k in self.keys} | {w[:_HEAD] for w in self.words}, key=len, reverse=True)
-        alternatives = "|".join(re.escape(h) for h in heads if h)
-        self._candidates = re.compile(rf"\b(?:{alternatives})\w*", re.IGNORECASE) if alternatives else None
+        solo = sorted(k for k in self.keys if len(k) == 1 and not k.isascii() and not _starts_word(k))
+        heads = sorted({k[:_HEAD] for k in self.keys if k not in solo} | {w[:_HEAD] for w in self.words}
+                       | {p[:_HEAD] for p in self.prefixes}, key=len, reverse=True)
+        alternatives = [rf"\b(?:{'|'.join(re.escape(h) for h in heads if h)}){_REST}"] if any(heads) else []
+        alternatives += [re.escape(k) for k in solo]
+        self._candidates = re.compile("|".join(alternatives), re.IGNORECASE) if alternatives else None
 
     def spans(self, text: str) -> list[tuple[int, int, str]]:
         """Return (start, end, key) of every matching word in text, in order."""
@@ -38,21 +52,26 @@ class Marker:
             if low in self.words:
                 found.append((match.start(), match.end(), low))
                 continue
-            stem = self.key(low)
-            if stem in self.keys:
-                found.append((match.start(), match.end(), stem))
+            if low in self.keys or (self.prefixes and _folded(low).startswith(self.prefixes)):
+                found.append((match.start(), match.end(), low))  # a solo character, a word as indexed, a start
+                continue
+            keys = self.key(low)
+            hit = (keys if keys in self.keys else "") if isinstance(keys, str) else next(
+                (k for k in keys if k in self.keys), "")
+            if hit:
+                found.append((match.start(), match.end(), hit))
         return found
 
     def found_in(self, text: str) -> bool:
         return bool(self.spans(text))
 
-    def mark(self, text: str) -> str:
-        """Return all of text, HTML-escaped, with <mark> around each matching word."""
-        return _render(text, self.spans(text), 0, len(text))
+    def mark(self, text: str, spans: list[tuple[int, int, str]] | None = None) -> str:
+        """Return all of text, HTML-escaped, with <mark> around each matching word (spans: already found)."""
+        return _render(text, self.spans(text) if spans is None else spans, 0, len(text))
 
-    def snippet(self, text: str, chars: int = SNIPPET_CHARS) -> str:
+    def snippet(self, text: str, chars: int = SNIPPET_CHARS, spans: list[tuple[int, int, str]] | None = None) -> str:
         """Return about `chars` characters of text around its densest run of matches, escaped and marked."""
-        spans = self.spans(text)
+        spans = self.spans(text) if spans is None else spans
         if not spans:
             end = _cut_end(text, 0, chars)
             return _render(text, [], 0, end)
@@ -61,6 +80,15 @@ class Marker:
         end = _cut_end(text, start, chars)
         end = max(end, spans[first][1])  # the chosen match is always shown whole
         return _render(text, [s for s in spans if s[0] >= start and s[1] <= end], start, end)
+
+
+def _folded(word: str) -> str:
+    return fold(word) if not word.isascii() else word
+
+
+def _starts_word(ch: str) -> bool:
+    """True when a regex word boundary can come before ch (letters and digits of spaced scripts)."""
+    return bool(re.match(r"\w", ch)) and not ("\u3040" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff")
 
 
 def _best_window(spans: list[tuple[int, int, str]], width: int) -> int:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from service.search import analysis
+
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 32
-# Meilisearch's default typo budget: none for short words, where one edit makes another word, more for long ones.
-ONE_TYPO_FROM = 5
-TWO_TYPOS_FROM = 9
+# Algolia's default typo budget: none for words of up to 3 letters, where one edit makes another word, more for
+# long ones (Meilisearch's starts a letter later; known-item queries showed 4-letter typos are common: "Dakr").
+# A correction only ever ranks below what the words as typed find.
+ONE_TYPO_FROM = 4
+TWO_TYPOS_FROM = 8
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
-_WORD = re.compile(r"[\w]+(?:['’][\w]+)*", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -47,10 +50,15 @@ class UserQuery:
 
 
 def typo_budget(word: str) -> int:
-    """Return how many typos a word may carry: 0 up to 4 letters, 1 up to 8, 2 beyond; none for numbers."""
-    if not word.isalpha():
+    """Return how many typos a word may carry: 0 up to 3 characters, 1 up to 7, 2 beyond; none for numbers."""
+    if not word.isalnum() or word.isdigit() or not any(ch.isalpha() for ch in word):
         return 0
     return 2 if len(word) >= TWO_TYPOS_FROM else 1 if len(word) >= ONE_TYPO_FROM else 0
+
+
+def _words(text: str) -> tuple[str, ...]:
+    """Return the words of text as the index cuts them (service.search.analysis): `cloud.gov` stays one word."""
+    return tuple(chunk.text for chunk in analysis.chunks(text))
 
 
 def parse_user_query(text: str) -> UserQuery:
@@ -67,7 +75,7 @@ def parse_user_query(text: str) -> UserQuery:
             break
         negate, phrase, bare = match.group(1), match.group(2), match.group(3)
         if phrase is not None:
-            words = tuple(w.lower() for w in _WORD.findall(phrase))
+            words = _words(phrase)
             clause = Clause(words, phrase=len(words) > 1) if words else None
             last_plain = None
         else:
@@ -75,7 +83,7 @@ def parse_user_query(text: str) -> UserQuery:
                 pending_or = bool(query.groups)
                 continue
             negate = "-" if bare.startswith("-") and len(bare) > 1 else ""
-            words = tuple(w.lower() for w in _WORD.findall(bare))
+            words = _words(bare)
             if not words:
                 continue
             clause = Clause(words, phrase=len(words) > 1)

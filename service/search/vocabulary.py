@@ -31,6 +31,7 @@ class Vocabulary:
         for term in self.terms:
             self._buckets.setdefault(term[:1], []).append(term)
         self._completions: dict[tuple[str, int], list[str]] = {}
+        self._tails: dict[str, list[str]] | None = None  # word minus its first letter -> words, made when first asked
 
     def __contains__(self, term: str) -> bool:
         return term in self.frequency
@@ -66,6 +67,25 @@ class Vocabulary:
         ranked = sorted(((term, int(dist)) for term, dist, _ in found if term != word),
                         key=lambda pair: (pair[1], -self.frequency[pair[0]], pair[0]))
         return ranked[:limit]
+
+    def first_letter_corrections(self, word: str) -> list[str]:
+        """Return the terms one typo away from word where the typo is in the first letter, most used first.
+
+        corrections() never looks there (it scans the first letter's bucket); each such typo is a dictionary
+        lookup: a swap of the first two letters, an extra first letter, a missing or wrong first letter.
+        """
+        if len(word) < 2:
+            return []
+        if self._tails is None:
+            tails: dict[str, list[str]] = {}
+            for term in self.terms:
+                if len(term) > 2:
+                    tails.setdefault(term[1:], []).append(term)
+            self._tails = tails
+        found = {word[1] + word[0] + word[2:], word[1:]} | set(self._tails.get(word, ()))
+        found |= {t for t in self._tails.get(word[1:], ()) if t[0] != word[0]}
+        found = {t for t in found if t in self.frequency and t != word and t[:1] != word[:1]}
+        return sorted(found, key=lambda t: (-self.frequency[t], t))
 
     def best_correction(self, word: str, max_typos: int) -> str | None:
         """Return the most likely word meant by an unknown word, or None."""

@@ -1,4 +1,11 @@
-"""Query planning: a reader's parsed query as Whoosh queries, with typo and prefix expansion and did-you-mean."""
+"""Query planning: a reader's parsed query as Whoosh queries, with typo and prefix expansion and did-you-mean.
+
+Each typed word is analysed by the index's own analyzer (service.search.analysis through schema.py), so a word is
+looked up the way the index stored it: `4.4.1` and `cloud.gov` whole, `evidence-based` by its parts or joined.
+Two tiers: the *exact* one (the words as typed, any form of each, and completions of the word still being typed)
+ranks above what only a typo correction finds. Inside a tier, a post whose title is exactly the query comes
+first, then posts with every word in the title, then BM25F; ties go to the newest post.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +13,39 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from datetime import time as dtime
 
-from whoosh.query import And, AndNot, DateRange, Phrase, Query, Term
+from whoosh.query import And, AndMaybe, ConstantScoreQuery, DateRange, Phrase, Query, Term
 from whoosh.query import Or as _WhooshOr
-from whoosh.support.charset import accent_map
 
+from service.search import analysis
+from service.search.analysis import Chunk
+from service.search.highlight import Marker
 from service.search.models import PostFilter
 from service.search.query import Clause, UserQuery, parse_user_query, respell, typo_budget
 from service.search.vocabulary import Vocabulary
-from service.search.whoosh.schema import FIELD_WEIGHTS, plain_words, stems
+from service.search.whoosh.matching import AndNot
+from service.search.whoosh.schema import (
+    FIELD_WEIGHTS,
+    mark_keys,
+    part_stems,
+    stem_key,
+    term_of,
+    title_key,
+    variant_stems,
+)
 
 TYPO_WEIGHT = 0.35  # a corrected word counts for this share of the word typed (halved again for two typos)
+FIRST_LETTER_WEIGHT = 0.25  # a correction of the first letter: rarer than other typos, so less likely meant
+STEM_ONLY_WEIGHT = 0.35  # a word the site never uses, matched only through its stem (handes -> hand)
 PREFIX_WEIGHT = 0.6  # a completion of the word being typed
 MAX_CORRECTIONS = 4  # spellings tried per mistyped word: keeps the query small on a big vocabulary
-# Completions tried for the word being typed, by its length: short prefixes complete to common words whose
-# postings cover most of the site, so fewer of them are worth their cost.
-COMPLETIONS_BY_LENGTH = {1: 0, 2: 3, 3: 5, 4: 8}
+# The word being typed matches every title word it starts (one term of the titlepre field) and, elsewhere, its
+# completions that reach most posts: the title is where a known post's words are, the body needs only the common ones.
+COMPLETIONS_BY_LENGTH = {1: 0, 2: 4, 3: 8, 4: 8}
 MAX_COMPLETIONS = 12
+STEM_PROBES = 64  # words looked at to tell whether a stem is used at all
+# Rank bonuses, far above any BM25F score: the title is exactly the query; every word is in the title.
+EXACT_TITLE_BONUS = 2000.0
+ALL_IN_TITLE_BONUS = 1000.0
 
 
 class Or(_WhooshOr):
@@ -34,17 +58,50 @@ class Or(_WhooshOr):
 class Plan:
     """A reader's query turned into Whoosh queries, plus what to mark in the hits."""
 
-    exact: Query  # words as typed (stemmed), phrases, completions of the last word
+    exact: Query  # words as typed (any form), phrases, completions of the last word
     full: Query | None  # the same with typo corrections; None when no word had a plausible correction
     corrected_only: Query | None = None  # cheaper stand-in for full in the corrected tier, when there is one
-    keys: set[str] = field(default_factory=set)  # stems to mark
+    keys: set[str] = field(default_factory=set)  # stemmed-field terms to mark
     words: set[str] = field(default_factory=set)  # words to mark as typed (stop words)
     unknown: list[str] = field(default_factory=list)  # typed words the index has never seen
+    prefixes: set[str] = field(default_factory=set)  # words being typed: title words they start are marked
+
+    def marker(self) -> Marker:
+        """Return what marks this query's matches in a hit's title and snippet."""
+        return Marker(self.keys, mark_keys, self.words, self.prefixes)
+
+
+@dataclass
+class _Word:
+    """One typed word planned: what matches it as typed, what only a correction matches, and its title terms."""
+
+    exact: list[Query] = field(default_factory=list)
+    corrected: list[Query] = field(default_factory=list)
+    title_exact: list[Query] = field(default_factory=list)
+    title_corrected: list[Query] = field(default_factory=list)
 
 
 def any_field(stem_text: str, weight: float = 1.0) -> Query:
     """Return a query for one stem in any text field, each scaled by its field weight."""
     return Or([Term(f, stem_text, boost=b * weight) for f, b in FIELD_WEIGHTS.items()])
+
+
+def completion(word: str, weight: float = PREFIX_WEIGHT) -> Query:
+    """Return a query for a completed word anywhere in the post (its unstemmed form; title starts go by prefix)."""
+    return Term("words", word, boost=FIELD_WEIGHTS["body"] * weight)
+
+
+def title_start(prefix: str, weight: float = PREFIX_WEIGHT) -> Query:
+    """Return a query for title words that start with what is being typed."""
+    return Term("titlepre", prefix, boost=FIELD_WEIGHTS["title"] * weight)
+
+
+def _one(queries: list[Query]) -> Query:
+    return queries[0] if len(queries) == 1 else Or(queries)
+
+
+def _all(queries: list[Query]) -> Query:
+    return queries[0] if len(queries) == 1 else And(queries)
 
 
 def filter_query(kind: str, filters: PostFilter) -> Query:
@@ -73,92 +130,208 @@ class Planner:
     def __init__(self, words: Vocabulary) -> None:
         self.words = words
 
-    def _word(self, word: str, typos: bool, plan: Plan) -> tuple[Query, list[Query]]:
-        """Return the query for one typed word, and its typo-corrected alternatives."""
-        word_stems = stems(word)
-        if not word_stems:  # a stop word on its own: match it as typed
-            plan.words.add(word)
-            return Term("words", word), []
-        plan.keys.update(word_stems)
-        exact = And([any_field(s) for s in word_stems]) if len(word_stems) > 1 else any_field(word_stems[0])
-        as_indexed = plain_words(word)
-        if any(w not in self.words for w in as_indexed):
-            plan.unknown.append(word)
-        budget = typo_budget(word) if typos and len(word_stems) == 1 and len(as_indexed) == 1 else 0
-        corrected: list[Query] = []
-        for other, distance in self.words.corrections(as_indexed[0], budget, MAX_CORRECTIONS) if budget else []:
-            for other_stem in stems(other)[:1]:
-                if other_stem not in plan.keys:
-                    plan.keys.add(other_stem)
-                    corrected.append(any_field(other_stem, TYPO_WEIGHT / distance))
-        return exact, corrected
-
-    def _clause(self, clause: Clause, typos: bool, plan: Plan) -> tuple[Query | None, list[Query]]:
-        if not clause.phrase:
-            return self._word(clause.words[0], typos, plan)
-        phrase_stems = stems(" ".join(clause.words))
-        if not phrase_stems:  # only stop words: the unstemmed field still has them in order
-            plan.words.update(clause.words)
-            return Phrase("words", list(clause.words)), []
-        plan.keys.update(phrase_stems)
-        if len(phrase_stems) == 1:
-            return any_field(phrase_stems[0]), []
-        return Or([Phrase(f, phrase_stems, boost=b) for f, b in FIELD_WEIGHTS.items()]), []
-
-    def _completions(self, prefix: str, plan: Plan) -> list[Query]:
-        found = []
-        wanted = COMPLETIONS_BY_LENGTH.get(len(prefix), MAX_COMPLETIONS)
-        for word in self.words.completions(prefix.translate(accent_map), wanted) if wanted else []:
-            for word_stem in stems(word)[:1]:
-                if word_stem not in plan.keys:
-                    plan.keys.add(word_stem)
-                    found.append(any_field(word_stem, PREFIX_WEIGHT))
-        if found and prefix in plan.unknown:
-            plan.unknown.remove(prefix)  # a word still being typed is not a misspelling
+    # -- one typed word ----------------------------------------------------------------------
+    def _corrections(self, word: str) -> list[tuple[str, float]]:
+        """Return (word the site uses, weight) for a mistyped word: same first letter, then first-letter typos."""
+        budget = typo_budget(word)
+        if not budget:
+            return []
+        found = [(other, TYPO_WEIGHT / distance) for other, distance in
+                 self.words.corrections(word, budget, MAX_CORRECTIONS)]
+        if len(found) < MAX_CORRECTIONS:
+            found += [(other, FIRST_LETTER_WEIGHT) for other in self.words.first_letter_corrections(word)
+                      if other not in dict(found)][: MAX_CORRECTIONS - len(found)]
         return found
 
+    def _plain(self, chunk: Chunk, typos: bool, plan: Plan, out: _Word, prefix: bool) -> None:
+        """Plan a word of one part: the word (or its stem), completions while typing, corrections otherwise."""
+        word = chunk.parts[0]
+        key = stem_key(word)
+        if not key:  # a stop word on its own: match it as typed
+            plan.words.add(word)
+            out.exact.append(Term("words", word))
+            out.title_exact.append(Term("titlew", word))
+            return
+        known = word in self.words
+        completions = self._completions(word) if prefix else []
+        if known or chunk.solo:
+            plan.keys.add(key)
+            out.exact.append(any_field(key))
+            out.title_exact.append(Term("title", key))
+        if completions:
+            self._complete(word, completions, plan, out)
+        if chunk.solo:
+            return
+        if not known and not completions:
+            plan.unknown.append(word)
+            # Typed as no post writes it: its stem may still be a real one (handes -> hand), but that is no
+            # better a guess than a correction (handles), so it goes to the corrected tier with them.
+            if self._stem_is_used(key):
+                plan.keys.add(key)
+                out.corrected.append(any_field(key, STEM_ONLY_WEIGHT))
+                out.title_corrected.append(Term("title", key))
+        if not typos:
+            return
+        seen = {key}
+        for other, weight in self._corrections(word):
+            other_key = stem_key(other)
+            if other_key and other_key not in seen:
+                seen.add(other_key)
+                plan.keys.add(other_key)
+                out.corrected.append(any_field(other_key, weight))
+                out.title_corrected.append(Term("title", other_key))
+
+    def _compound(self, chunk: Chunk, typos: bool, plan: Plan, out: _Word, prefix: bool) -> None:
+        """Plan a word of several parts (4.4.1, cloud.gov, evidence-based): whole or joined, else part by part."""
+        known = False
+        for form in chunk.forms:
+            key = term_of(form)
+            if key and form in self.words:
+                known = True
+                plan.keys.add(key)
+                out.exact.append(any_field(key))
+                out.title_exact.append(Term("title", key))
+        completions: list[str] = []
+        if prefix:
+            # as far as the reader has typed it: a dotted word by its whole (u.s is no start of "user"), others joined
+            for form in chunk.forms[-1:]:
+                completions += [c for c in self._completions(form) if c not in completions]
+            if completions:
+                self._complete(chunk.forms[-1], completions, plan, out)
+        if known or completions:
+            return
+        # Written apart somewhere (cloud gov), or only its parts are known: part by part, in order; corrected
+        # part by part when a part is mistyped (eviednce-based), the last part completed while typing.
+        stems = part_stems(chunk)
+        pieces = [_Word() for _ in chunk.parts]
+        for n, (part, piece) in enumerate(zip(chunk.parts, pieces, strict=True)):
+            self._plain(Chunk(part, (part,), ()), typos, plan, piece, prefix and n == len(chunk.parts) - 1)
+        if all(p.exact for p in pieces) and len(stems) > 1 and not prefix:
+            out.exact.append(Or([Phrase(f, stems, boost=b) for f, b in FIELD_WEIGHTS.items()]))
+            out.title_exact.append(Phrase("title", stems))
+        elif all(p.exact for p in pieces):
+            out.exact.append(_all([_one(p.exact) for p in pieces]))
+            out.title_exact.append(_all([_one(p.title_exact) for p in pieces]))
+        elif typos and any(p.exact or p.corrected for p in pieces):
+            # corrected part by part; a part nothing matches (4.0.0.pre.beat1) is left out rather than losing all
+            usable = [p for p in pieces if p.exact or p.corrected]
+            out.corrected.append(_all([_one(p.exact + p.corrected) for p in usable]))
+            out.title_corrected.append(_all([_one(p.title_exact + p.title_corrected) for p in usable]))
+
+    def _complete(self, typed: str, completions: list[str], plan: Plan, out: _Word) -> None:
+        """Add what completes a word being typed: title words it starts, and its most used completions."""
+        plan.prefixes.add(typed)
+        out.exact.append(title_start(typed))
+        out.title_exact.append(Term("titlepre", typed))
+        for other in completions:
+            plan.keys.add(stem_key(other) or other)
+            out.exact.append(completion(other))
+
+    def _word(self, text: str, typos: bool, plan: Plan, prefix: bool) -> _Word:
+        out = _Word()
+        found = analysis.chunks(text)
+        if len(found) != 1:  # query.py hands over one chunk per word; anything else is a phrase
+            return self._phrase(tuple(c.text for c in found), plan, out)
+        chunk = found[0]
+        if chunk.compound:
+            self._compound(chunk, typos, plan, out, prefix)
+        else:
+            self._plain(chunk, typos, plan, out, prefix)
+        return out
+
+    def _phrase(self, words: tuple[str, ...], plan: Plan, out: _Word) -> _Word:
+        """Plan a phrase: its words' parts in order (what every field indexes at consecutive positions)."""
+        chunks = [c for w in words for c in analysis.chunks(w)]
+        phrase_stems = [s for c in chunks for s in part_stems(c)]
+        if not phrase_stems:  # only stop words: the unstemmed field still has them in order
+            plain = [p for c in chunks for p in c.parts]
+            if plain:
+                plan.words.update(plain)
+                out.exact.append(Phrase("words", plain))
+            return out
+        plan.keys.update(phrase_stems)
+        plan.keys.update(k for c in chunks for k in variant_stems(c))
+        if len(phrase_stems) == 1:
+            out.exact.append(any_field(phrase_stems[0]))
+            out.title_exact.append(Term("title", phrase_stems[0]))
+        else:
+            out.exact.append(Or([Phrase(f, phrase_stems, boost=b) for f, b in FIELD_WEIGHTS.items()]))
+            out.title_exact.append(Phrase("title", phrase_stems))
+        return out
+
+    def _clause(self, clause: Clause, typos: bool, plan: Plan, prefix: bool) -> _Word:
+        if clause.phrase:
+            return self._phrase(clause.words, plan, _Word())
+        return self._word(clause.words[0], typos, plan, prefix)
+
+    def _stem_is_used(self, key: str) -> bool:
+        """True when some word the site uses has this stem (a Porter stem starts like its words, y -> i aside)."""
+        head = key[:-1] if len(key) > 3 else key
+        return any(stem_key(w) == key for w in self.words.completions(head, STEM_PROBES))
+
+    def _completions(self, prefix: str) -> list[str]:
+        """Return the site's words that start with prefix, those in most posts first (prefix itself excluded)."""
+        wanted = COMPLETIONS_BY_LENGTH.get(len(prefix), MAX_COMPLETIONS)
+        return [w for w in self.words.completions(prefix, wanted + 1) if w != prefix][:wanted] if wanted else []
+
+    # -- the whole query ---------------------------------------------------------------------
     def excluded(self, uq: UserQuery) -> Query | None:
         """Return what the reader excluded with -word or -"phrase", as typed (no typos, no prefix)."""
         scratch = Plan(exact=Or([]), full=None)
-        parts = [q for q in (self._clause(c, False, scratch)[0] for c in uq.excluded) if q is not None]
+        parts = []
+        for clause in uq.excluded:
+            planned = self._clause(clause, False, scratch, prefix=False)
+            parts += planned.exact + planned.corrected  # a word the site never writes still excludes its stem
         return Or(parts) if parts else None
 
     def plan(self, uq: UserQuery, typos: bool) -> Plan | None:
         """Return the exact, typo-corrected and corrected-only queries for uq, or None when it searches for nothing."""
         plan = Plan(exact=Or([]), full=None)
-        exact_groups: list[Query] = []
-        full_groups: list[Query] = []
-        corrected_groups: list[Query | None] = []
-        any_corrected = False
+        groups: list[tuple[list[Query], list[Query], list[Query], list[Query]]] = []
         for n, group in enumerate(uq.groups):
-            exact_options: list[Query] = []
-            corrected: list[Query] = []
-            for clause in group:
-                exact, fixes = self._clause(clause, typos, plan)
-                if exact is not None:
-                    exact_options.append(exact)
-                corrected += fixes
-            if uq.prefix and n == len(uq.groups) - 1:
-                exact_options += self._completions(uq.prefix, plan)
-            if not exact_options:
-                continue
-            any_corrected = any_corrected or bool(corrected)
-            exact_groups.append(Or(exact_options) if len(exact_options) > 1 else exact_options[0])
-            full_groups.append(Or(exact_options + corrected) if corrected else exact_groups[-1])
-            corrected_groups.append(Or(corrected) if len(corrected) > 1 else corrected[0] if corrected else None)
-        if not exact_groups:
+            prefix_group = bool(uq.prefix) and n == len(uq.groups) - 1
+            exact, corrected, title_exact, title_corrected = [], [], [], []
+            for m, clause in enumerate(group):
+                planned = self._clause(clause, typos, plan, prefix_group and m == len(group) - 1)
+                exact += planned.exact
+                corrected += planned.corrected
+                title_exact += planned.title_exact
+                title_corrected += planned.title_corrected
+            # (a word nothing matches, even corrected, stays: every word must match, so nothing does)
+            groups.append((exact, corrected, title_exact, title_corrected))
+        if not groups:
             return None
         excluded = self.excluded(uq)
 
-        def combine(groups: list[Query]) -> Query:
-            query: Query = And(groups) if len(groups) > 1 else groups[0]
+        def combine(parts: list[Query], titles: list[Query]) -> Query:
+            query: Query = _all(parts)
+            bonus = _title_bonus(titles, _typed_title_key(uq))
+            if bonus is not None:
+                query = AndMaybe(query, bonus)
             return AndNot(query, excluded) if excluded is not None else query
 
-        plan.exact = combine(exact_groups)
-        plan.full = combine(full_groups) if any_corrected else None
-        if any_corrected and len(corrected_groups) == 1 and corrected_groups[0] is not None:
-            # one word: what only a correction finds is what the corrections match (the exact matches are masked)
-            plan.corrected_only = combine([corrected_groups[0]])
+        matched = [g for g in groups if g[0] or g[1]]
+        if not matched:
+            plan.exact = Or([])  # nothing matches any word
+            return plan
+        if len(matched) < len(groups):
+            if not typos:
+                plan.exact = Or([])  # every word must match, and one matches nothing
+                return plan
+            # A word nothing matches, even corrected (a typo in a short word): leaving it out beats finding
+            # nothing, but what is found is then no exact match.
+            groups = [([], e + c, [], t + tc) for e, c, t, tc in matched]
+        if all(e for e, _, _, _ in groups):
+            plan.exact = combine([_one(e) for e, _, _, _ in groups], [_one(t) for _, _, t, _ in groups if t])
+        else:
+            plan.exact = Or([])
+        if any(c for _, c, _, _ in groups):
+            plan.full = combine([_one(e + c) for e, c, _, _ in groups],
+                                [_one(t + tc) for _, _, t, tc in groups if t or tc])
+            if len(groups) == 1:
+                # one word: what only a correction finds is what the corrections match (the exact matches are masked)
+                _, corrected, _, title_corrected = groups[0]
+                plan.corrected_only = combine([_one(corrected)], [_one(title_corrected)] if title_corrected else [])
         return plan
 
     def respelling(self, q: str, unknown: list[str]) -> tuple[str, Query] | None:
@@ -179,3 +352,20 @@ class Planner:
         if better is None or respelled.strip().lower() == q.strip().lower():
             return None
         return respelled.strip(), better.exact
+
+
+def _typed_title_key(uq: UserQuery) -> str | None:
+    """Return the title key of what was typed, when it is plain words (no OR, no phrase) that could be a title."""
+    if any(len(group) > 1 or group[0].phrase for group in uq.groups):
+        return None
+    return title_key(" ".join(group[0].words[0] for group in uq.groups)) or None
+
+
+def _title_bonus(titles: list[Query], key: str | None) -> Query | None:
+    """Return the bonus for posts with every word in the title, and more when the title is exactly the query."""
+    if not titles:
+        return None
+    bonus: Query = ConstantScoreQuery(_all(titles), ALL_IN_TITLE_BONUS)
+    if key:
+        bonus = Or([bonus, ConstantScoreQuery(Term("titlekey", key), EXACT_TITLE_BONUS - ALL_IN_TITLE_BONUS)])
+    return bonus

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import heapq
 import random
-import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -14,25 +13,21 @@ import orjson
 from whoosh import index, sorting
 from whoosh.query import And, Query, Term
 
-from service.search import facets, vocabulary
-from service.search.highlight import Marker
-from service.search.hits import shape_hit
+from service.search import facets, pages, vocabulary
 from service.search.models import Page, PostFilter, SearchRequest, SearchResult
-from service.search.query import UserQuery, parse_user_query
 from service.search.shared import per_build
-from service.search.whoosh import storage
-from service.search.whoosh.planner import MAX_COMPLETIONS, Or, Plan, Planner, filter_query
-from service.search.whoosh.schema import COMMON_WORDS, FUNCTION_STEMS, plain_words, stem_key
+from service.search.whoosh import execute, storage
+from service.search.whoosh.docsets import Bits, DocSets
+from service.search.whoosh.planner import MAX_COMPLETIONS, Or, Planner, filter_query
+from service.search.whoosh.schema import COMMON_WORDS, FUNCTION_STEMS, typed_words
 from service.search.whoosh.writer import SIDE_FILE, read_vocabularies
 
-FEW_RESULTS = 3  # below this many hits a "did you mean" is worth offering
 RELATED_POOL = 40
+TIE_SLACK = 10  # extra hits scored past the page, so posts tied with the last one on it can be ordered by date
 RELATED_COMMON_SHARE = 0.05  # a word in more than this share of posts is no sign of relatedness
-FILTER_CACHE = 32  # filter combinations remembered per searcher (each a set of document numbers)
-# Whoosh's block-max skipping saves little when every match must be counted anyway, and its AndNot matcher
-# can fail with IndexError while skipping (seen with -excluded words on page 2): score every match instead.
-OPTIMIZE = False
-KINDS = {"post": "summary", "quote": "record", "image": "record"}
+FILTER_CACHE = 64  # filter combinations remembered per searcher (each a bitset)
+# Block-quality skipping: only the top page*per_page are scored in full; counts come from bitsets, unscored.
+OPTIMIZE = True
 
 
 def open_index(build_dir: Path) -> WhooshIndex:
@@ -54,21 +49,45 @@ class WhooshIndex:
         self._ix = index.open_dir(str(build_dir))
         self._searcher = self._ix.searcher()
         self._generation = self._ix.latest_generation()
-        self._filters: dict[tuple[str, PostFilter], set[int]] = {}
+        self._filters: dict[tuple[str, PostFilter], int] = {}
+        self._columns: dict[str, Any] = {}
+        self._pages = pages.open_pages(build_dir)
 
     def close(self) -> None:
         self._searcher.close()
         self._ix.close()
+        self._pages.close()
 
     # -- records -----------------------------------------------------------------------------
-    def _stored(self, key: str, field: str = "record") -> dict[str, Any] | None:
-        docnum = self._searcher.document_number(key=key)
+    def _docnum(self, key: str) -> int | None:
+        return self._searcher.document_number(key=key)
+
+    def _stored(self, key: str) -> dict[str, Any] | None:
+        docnum = self._docnum(key)
         if docnum is None:
             return None
-        return orjson.loads(self._searcher.stored_fields(docnum)[field])
+        return orjson.loads(self._searcher.stored_fields(docnum)["record"])
+
+    def _column(self, name: str) -> Any:
+        found = self._columns.get(name)
+        if found is None:
+            found = self._columns[name] = self._searcher.reader().column_reader(name)
+        return found
+
+    def hit_record(self, docnum: int) -> dict[str, Any]:
+        """Return the light record a hit is built from (a post's summary and plain texts; a quote or an image)."""
+        return orjson.loads(self._column("hit")[docnum])
+
+    def list_record(self, docnum: int, kind: str) -> dict[str, Any]:
+        """Return what lists show of a document: a post's summary, a quote's or an image's record."""
+        return orjson.loads(self._column("summary" if kind == "post" else "hit")[docnum])
 
     def get_post(self, slug: str) -> dict[str, Any] | None:
         return self._stored(f"post:{slug}")
+
+    def post_page(self, slug: str) -> bytes | None:
+        """Return the post's finished response body (prev and next included), written at index time."""
+        return self._pages.get(slug)
 
     def get_quote(self, quote_id: str) -> dict[str, Any] | None:
         return self._stored(f"quote:{quote_id}")
@@ -76,52 +95,83 @@ class WhooshIndex:
     def get_image(self, image_id: str) -> dict[str, Any] | None:
         return self._stored(f"image:{image_id}")
 
+    def _summary(self, slug: str) -> dict[str, Any] | None:
+        docnum = self._docnum(f"post:{slug}")
+        return None if docnum is None else self.list_record(docnum, "post")
+
     def neighbours(self, slug: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
         """Return the previous (older) and next (newer) post summaries by date."""
         order = self.manifest.get("order") or []
         at = self._positions.get(slug)
         if at is None:
             return None, None
-        newer = self._stored(f"post:{order[at - 1]}", "summary") if at > 0 else None
-        older = self._stored(f"post:{order[at + 1]}", "summary") if at + 1 < len(order) else None
+        newer = self._summary(order[at - 1]) if at > 0 else None
+        older = self._summary(order[at + 1]) if at + 1 < len(order) else None
         return older, newer
 
-    # -- lists -------------------------------------------------------------------------------
-    def _filter_docs(self, kind: str, filters: PostFilter) -> set[int]:
+    # -- precomputed sets --------------------------------------------------------------------
+    def docsets(self) -> DocSets:
+        """Return this build's bitsets (filter values, term cache), made once per process."""
+        return per_build(self.path, self._generation, "docsets",
+                         lambda: DocSets(self._searcher.reader(), self._searcher))
+
+    def allowed(self, kind: str, filters: PostFilter) -> int:
         """Return the documents a kind and filters allow, remembered: filters repeat far more than queries."""
         key = (kind, filters)
         found = self._filters.get(key)
         if found is None:
-            found = set(self._searcher.docs_for_query(filter_query(kind, filters)))
+            found = self.docsets().allowed(kind, filters)
             if len(self._filters) >= FILTER_CACHE:
                 self._filters.pop(next(iter(self._filters)))
             self._filters[key] = found
         return found
 
-    def _page(self, query: Query, sortedby: Any, page: int, per_page: int, field: str, reverse: bool = False) -> Page:
+    def top(self, q: Query, allowed: int, limit: int) -> list[tuple[int, float]]:
+        """Score q over the allowed documents and return the best `limit` (docnum, score), best first."""
+        if limit <= 0 or not allowed:
+            return []
+        results = self._searcher.search(q, filter=Bits(allowed), limit=limit + TIE_SLACK, optimize=OPTIMIZE)
+        # equal scores: the newest post first (Whoosh would order them by document number, which after an
+        # incremental or two-process build says nothing about dates)
+        rank = self.date_ranks(newest_first=True)
+        ranked = sorted(((hit.docnum, hit.score) for hit in results), key=lambda p: (-round(p[1], 6), rank[p[0]]))
+        return ranked[:limit]
+
+    def facet_counts(self, matched: int, wanted: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        """Count each wanted facet's values over the matched documents, from the build's value bitsets."""
+        sets = self.docsets()
+        names = facets.display_names(self.manifest)
+        out = {}
+        for name in wanted:
+            counts = Counter({value: (matched & bits).bit_count() for value, bits in sets.values[name].items()})
+            out[name] = facets.shape(counts, names.get(name, {}), by_value=name == "year")
+        return out
+
+    # -- lists -------------------------------------------------------------------------------
+    def _page(self, query: Query, sortedby: Any, page: int, per_page: int, kind: str, reverse: bool = False) -> Page:
         results = self._searcher.search(query, limit=page * per_page, sortedby=sortedby, reverse=reverse)
         start = (page - 1) * per_page
-        items = [orjson.loads(hit[field]) for hit in results[start : start + per_page]]
+        items = [self.list_record(hit.docnum, kind) for hit in results[start : start + per_page]]
         return Page(items=items, total=len(results), page=page, per_page=per_page)
 
     def list_posts(self, filters: PostFilter, sort: str, page: int, per_page: int) -> Page:
         facet = {"date": "date", "-date": "date", "title": "title_sort", "-title": "title_sort"}[sort]
-        return self._page(filter_query("post", filters), facet, page, per_page, "summary", reverse=sort.startswith("-"))
+        return self._page(filter_query("post", filters), facet, page, per_page, "post", reverse=sort.startswith("-"))
 
     def _by_post_order(self, reverse: bool = True) -> sorting.MultiFacet:
         return sorting.MultiFacet([sorting.FieldFacet("date", reverse=reverse), sorting.FieldFacet("order")])
 
     def list_quotes(self, filters: PostFilter, page: int, per_page: int) -> Page:
-        return self._page(filter_query("quote", filters), self._by_post_order(), page, per_page, "record")
+        return self._page(filter_query("quote", filters), self._by_post_order(), page, per_page, "quote")
 
     def list_images(self, filters: PostFilter, page: int, per_page: int) -> Page:
-        return self._page(filter_query("image", filters), self._by_post_order(), page, per_page, "record")
+        return self._page(filter_query("image", filters), self._by_post_order(), page, per_page, "image")
 
     def random_quote(self, filters: PostFilter, seed: int) -> dict[str, Any] | None:
-        docnums = list(self._searcher.docs_for_query(filter_query("quote", filters)))
+        docnums = list(Bits(self.allowed("quote", filters)))
         if not docnums:
             return None
-        return orjson.loads(self._searcher.stored_fields(random.Random(seed).choice(docnums))["record"])
+        return self.list_record(random.Random(seed).choice(docnums), "quote")
 
     # -- shared per-build data ---------------------------------------------------------------
     def _vocabularies(self) -> dict[str, vocabulary.Vocabulary]:
@@ -136,115 +186,41 @@ class WhooshIndex:
     def words(self) -> vocabulary.Vocabulary:
         return self._vocabularies()["words"]
 
-    def _planner(self) -> Planner:
+    def planner(self) -> Planner:
         return Planner(self.words)
 
-    def _facet_table(self) -> facets.FacetTable:
-        def make() -> facets.FacetTable:
-            reader = self._searcher.reader()
-            rows = list(reader.column_reader("facets")) if reader.has_column("facets") else []
-            return facets.FacetTable(rows, self.manifest)
-
-        return per_build(self.path, self._generation, "facets", make)
-
-    def _date_ranks(self, newest_first: bool) -> list[int]:
-        """Return each document's position by date (then by its order in the post), for listing without a query.
-
-        Sorting a few thousand matches with these is much cheaper than Whoosh's sorting collector.
-        """
+    def date_ranks(self, newest_first: bool) -> list[int]:
+        """Return each document's position by date (then by its order in the post), for listing without a query."""
         def make() -> list[int]:
-            reader = self._searcher.reader()
-            dates = list(reader.column_reader("date"))
-            orders = list(reader.column_reader("order"))
-            oldest, docnums = datetime.min, range(len(dates))
-            if newest_first:  # newest post first, its quotes and images in their order
-                ordering = sorted(docnums, key=lambda d: (dates[d] or oldest, -(orders[d] or 0)), reverse=True)
-            else:
-                ordering = sorted(docnums, key=lambda d: (dates[d] or oldest, orders[d] or 0))
-            rank = [0] * len(dates)
-            for position, docnum in enumerate(ordering):
+            rank = [0] * self._searcher.reader().doc_count_all()
+            for position, docnum in enumerate(self.date_order(newest_first)):
                 rank[docnum] = position
             return rank
 
         return per_build(self.path, self._generation, f"ranks-{newest_first}", make)
 
+    def date_order(self, newest_first: bool) -> list[int]:
+        """Return every document number by date (newest post first, its quotes and images in their order)."""
+        def make() -> list[int]:
+            reader = self._searcher.reader()
+            dates = list(reader.column_reader("date"))
+            orders = list(reader.column_reader("order"))
+            oldest, docnums = datetime.min, range(len(dates))
+            if newest_first:
+                return sorted(docnums, key=lambda d: (dates[d] or oldest, -(orders[d] or 0)), reverse=True)
+            return sorted(docnums, key=lambda d: (dates[d] or oldest, orders[d] or 0))
+
+        return per_build(self.path, self._generation, f"order-{newest_first}", make)
+
     # -- search ------------------------------------------------------------------------------
     def search(self, request: SearchRequest) -> SearchResult:
         """Rank, page, highlight and count the documents of one kind that match what the reader typed."""
-        started = time.perf_counter()
-        uq = parse_user_query(request.q)
-        allowed = self._filter_docs(request.type, request.filters)
-        plan = self._planner().plan(uq, request.typos)
-        need = request.page * request.per_page
-        start = (request.page - 1) * request.per_page
-        if not allowed:  # (an empty filter set would mean "no filter" to Whoosh)
-            return SearchResult(hits=[], total=0, page=request.page, per_page=request.per_page,
-                                understood=uq.understood(), facets={f: [] for f in request.facets},
-                                took_ms=_ms(started))
-        if plan is None:
-            excluded = self._planner().excluded(uq)
-            if excluded is not None:  # only -words: everything else
-                allowed = allowed - set(self._searcher.docs_for_query(excluded))
-            return self._browse(request, allowed, started, uq)
-        if plan.full is not None and request.sort == "relevance":
-            # Exact matches first, then the ones only a typo correction found (Meilisearch's "typo" rule).
-            # limit=None keeps the set of matches (Whoosh's top-N collector would search again for it)
-            exact = self._searcher.search(plan.exact, filter=allowed, limit=None, optimize=OPTIMIZE)
-            exact_docs = exact.docs()
-            corrected = self._searcher.search(plan.corrected_only or plan.full, filter=allowed, mask=exact_docs or None,
-                                              optimize=OPTIMIZE,
-                                              limit=None if request.facets else max(1, need - len(exact)))
-            hits = [*exact[start:need], *corrected[max(0, start - len(exact)) : need - len(exact)]]
-            hits = hits[: request.per_page]
-            total = len(exact) + len(corrected)
-            matched: Callable[[], set[int]] = lambda: set(exact_docs) | set(corrected.docs())  # noqa: E731
-        else:
-            sortedby = None if request.sort == "relevance" else "date"
-            results = self._searcher.search(plan.full or plan.exact, filter=allowed, sortedby=sortedby,
-                                            limit=None if request.facets else need,
-                                            reverse=request.sort == "-date", optimize=OPTIMIZE)
-            hits, total = list(results[start:need]), len(results)
-            matched = results.docs
-        marker = Marker(plan.keys, stem_key, plan.words)
-        result = SearchResult(
-            hits=[shape_hit(orjson.loads(hit["record"]), request.type, hit.score, marker) for hit in hits],
-            total=total, page=request.page,
-            per_page=request.per_page, understood=uq.understood(),
-            facets=self._facet_table().count(matched(), request.facets) if request.facets else {},
-        )
-        if plan.unknown or total < FEW_RESULTS:
-            result.suggestion = self._did_you_mean(request.q, uq, plan, allowed, total)
-        result.took_ms = _ms(started)
-        return result
-
-    def _browse(self, request: SearchRequest, allowed: set[int], started: float, uq: UserQuery) -> SearchResult:
-        """With nothing to search for, list what the filters allow, newest first (oldest with sort=date)."""
-        rank = self._date_ranks(newest_first=request.sort != "date")
-        start = (request.page - 1) * request.per_page
-        picked = heapq.nsmallest(request.page * request.per_page, allowed, key=rank.__getitem__)[start:]
-        hits = [orjson.loads(self._searcher.stored_fields(docnum)[KINDS[request.type]]) for docnum in picked]
-        wanted = request.facets
-        if not wanted:
-            counted: dict[str, list[dict[str, Any]]] = {}
-        elif request.type == "post" and request.filters == PostFilter() and not uq.excluded and self.manifest:
-            counted = facets.site_facets(self.manifest, wanted)  # computed at index time
-        else:
-            counted = self._facet_table().count(allowed, wanted)
-        return SearchResult(hits=hits, total=len(allowed), page=request.page, per_page=request.per_page,
-                            understood=uq.understood(), facets=counted, took_ms=_ms(started))
-
-    def _did_you_mean(self, q: str, uq: UserQuery, plan: Plan, allowed: set[int], total: int) -> str | None:
-        """Return q with its unknown words respelled as words the index knows, if that finds more posts."""
-        found = self._planner().respelling(q, plan.unknown)
-        if found is None:
-            return None
-        respelled, better = found
-        return respelled if any(docnum in allowed for docnum in self._searcher.docs_for_query(better)) else None
+        return execute.search(self, request)
 
     # -- suggestions and related posts -------------------------------------------------------
     def suggest(self, prefix: str, limit: int) -> list[dict[str, Any]]:
         """Complete what is being typed: titles that match it, then words that start like its last word."""
-        typed = plain_words(prefix)
+        typed = typed_words(prefix)  # cloud.g: one word being typed, not its parts
         if not typed:
             return []
         done, last = typed[:-1], typed[-1]
@@ -255,10 +231,10 @@ class WhooshIndex:
         if titles:
             parts: list[Query] = [Term("titlew", w) for w in done]
             parts.append(Or([Term("titlew", w) for w in titles]))
-            found = self._searcher.search(And(parts), filter=self._filter_docs("post", PostFilter()),
+            found = self._searcher.search(And(parts), filter=Bits(self.allowed("post", PostFilter())),
                                           limit=max(1, limit // 2 + 1), optimize=OPTIMIZE)
             for hit in found:
-                summary = orjson.loads(hit["summary"])
+                summary = self.list_record(hit.docnum, "post")
                 out.append({"text": summary["title"], "kind": "title", "slug": summary["slug"]})
         if not finished:
             head = " ".join(done)
@@ -275,7 +251,7 @@ class WhooshIndex:
         if docnum is None:
             return None
         record = orjson.loads(self._searcher.stored_fields(docnum)["record"])
-        posts = self._filter_docs("post", PostFilter())
+        posts = Bits(self.allowed("post", PostFilter()))
         # Words many posts use say little about this one, and their long postings make the query slow.
         common = max(3, int(len(posts) * RELATED_COMMON_SHARE))
         key_terms = [(t, w) for t, w in self._searcher.key_terms_from_text("body", record["text"], numterms=40)
@@ -297,7 +273,7 @@ class WhooshIndex:
         text_scores.pop(docnum, None)
         ranked = []
         for other, score in text_scores.items():
-            summary = orjson.loads(self._searcher.stored_fields(other)["summary"])
+            summary = self.list_record(other, "post")
             shared_categories = len(categories & {c["slug"] for c in summary.get("categories", [])})
             shared_tags = len(tags & {t["slug"] for t in summary.get("tags", [])})
             blended = (0.6 * min(1.0, score / own) + 0.3 * shared_categories / max(1, len(categories))
@@ -306,7 +282,4 @@ class WhooshIndex:
         ranked.sort(key=lambda item: (item[0], item[1]), reverse=True)
         return [summary for _, _, summary in ranked[:limit]]
 
-
-def _ms(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000, 2)
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh import columns
+from whoosh.analysis import Token, Tokenizer
 from whoosh.analysis.filters import STOP_WORDS
 from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.lang.porter import stem
-from whoosh.support.charset import accent_map
 
-SCHEMA_VERSION = "3"
+from service.search import analysis
+
+SCHEMA_VERSION = "5"
 # Query-time weights (BM25F scores each field, these scale them): a title match beats many body matches.
 # Quote text is part of the body; a quote document keeps its attribution in labels.
 FIELD_WEIGHTS = {"title": 8.0, "labels": 3.0, "excerpt": 2.0, "body": 1.0}
@@ -30,13 +33,99 @@ FUNCTION_STEMS = frozenset((
 ))
 
 
+class ShapeTokenizer(Tokenizer):
+    """Whoosh's side of service.search.analysis: a chunk's parts one position each, its variants beside the first.
+
+    stemmed=True (the ranked fields): stop words and single letters dropped, plain words Porter-stemmed, dotted
+    forms kept as written. stemmed=False (the word lists behind typos and completions): every part and variant as is.
+    """
+
+    def __init__(self, stemmed: bool) -> None:
+        self.stemmed = stemmed
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.stemmed == self.stemmed  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.stemmed))
+
+    def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
+                 removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
+                 mode: str = "", **kwargs: Any) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        pos = start_pos
+        for chunk in analysis.chunks(value) if tokenize else [analysis.Chunk(value, (value,), ())]:
+            for terms in chunk_terms(chunk, self.stemmed):
+                for term in terms:
+                    token.text, token.boost, token.stopped = term, 1.0, False
+                    if keeporiginal:
+                        token.original = term
+                    if positions:
+                        token.pos = pos
+                    yield token
+                pos += 1
+
+
+@lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    return stem(word) if word.isalpha() else word
+
+
+def _kept(part: str) -> bool:
+    return part not in STOP_WORDS and (len(part) > 1 or part.isdigit() or not part.isascii())
+
+
+@lru_cache(maxsize=200_000)
+def chunk_terms(chunk: analysis.Chunk, stemmed: bool) -> tuple[tuple[str, ...], ...]:
+    """Return the index terms of one chunk, position by position: each part, the variants beside the first."""
+    parts = part_stems(chunk) if stemmed else list(chunk.parts)
+    variants = variant_stems(chunk) if stemmed else list(chunk.variants)
+    if not parts:  # every part a stop word or a letter (u.s): the variants stand alone
+        parts, variants = variants[:1], variants[1:]
+    out = [(parts[0], *(v for v in dict.fromkeys(variants) if v != parts[0]))] if parts else []
+    out += [(p,) for p in parts[1:]]
+    return tuple(out)
+
+
+class PrefixTokenizer(Tokenizer):
+    """Every start (2 to 24 characters) of every word of a text and of its whole forms: `cloud.g`, `evidenceba`.
+
+    For titles only: a word still being typed then matches every title word it starts, in one term, however many
+    words of the site start that way (a body's words are reached through the most used completions instead).
+    """
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
+                 removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
+                 mode: str = "", **kwargs: Any) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        seen: set[str] = set()
+        for chunk in analysis.chunks(value) if tokenize else [analysis.Chunk(value, (value,), ())]:
+            for word in (*chunk.parts, *chunk.forms):
+                for end in range(min(MIN_PREFIX, len(word)), min(MAX_PREFIX, len(word)) + 1):
+                    start = word[:end]
+                    if start not in seen:
+                        seen.add(start)
+                        token.text, token.boost, token.stopped = start, 1.0, False
+                        if positions:
+                            token.pos = start_pos
+                        yield token
+
+
+MIN_PREFIX, MAX_PREFIX = 2, 24
+
+
 def _stem_analyzer() -> Any:
-    return (RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter()
-            | StemFilter(stemfn=stem, cachesize=-1))
+    return ShapeTokenizer(stemmed=True)
 
 
 def _word_analyzer() -> Any:
-    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
+    return ShapeTokenizer(stemmed=False)
 
 
 _STEMS = _stem_analyzer()
@@ -44,20 +133,65 @@ _WORDS = _word_analyzer()
 
 
 def stems(text: str) -> list[str]:
-    """Return the index terms of text in the stemmed fields (stop words dropped)."""
+    """Return the index terms of text in the stemmed fields (stop words dropped), variants included."""
     return [t.text for t in _STEMS(text)]
 
 
+def typed_words(text: str) -> list[str]:
+    """Return each word of text as one unstemmed term: a plain word as is, a compound whole (cloud.gov, fud)."""
+    return [c.forms[-1] if c.compound and c.forms else c.parts[0] for c in analysis.chunks(text)]
+
+
 def plain_words(text: str) -> list[str]:
-    """Return the index terms of text in the unstemmed fields."""
+    """Return the index terms of text in the unstemmed fields, variants included."""
     return [t.text for t in _WORDS(text)]
+
+
+def term_of(form: str) -> str:
+    """Return the stemmed-field term of one folded form (a part or a variant), or '' when it is not indexed."""
+    return _stem(form) if _kept(form) else ""
+
+
+def part_stems(chunk: analysis.Chunk) -> list[str]:
+    """Return the stemmed-field terms of a chunk's parts alone, in order (no variants)."""
+    return [_stem(p) for p in chunk.parts if _kept(p)]
+
+
+def variant_stems(chunk: analysis.Chunk) -> list[str]:
+    """Return the stemmed-field terms of a chunk's variants (joined, whole, dotted runs)."""
+    return [_stem(v) if v.isalpha() else v for v in chunk.variants if _kept(v)]
+
+
+@lru_cache(maxsize=100_000)
+def mark_keys(word: str) -> frozenset[str]:
+    """Return every stemmed-field term a written word is indexed under (4.4.1: 4, 1, 4.4.1, 4.4); for marks."""
+    return frozenset(term for chunk in analysis.chunks(word) for terms in chunk_terms(chunk, True) for term in terms)
+
+
+def title_key(text: str) -> str:
+    """Return what a title is, ignoring order, case, stop words and word forms: equal keys, equal titles."""
+    keys = set()
+    for chunk in analysis.chunks(text):
+        key = (variant_stems(chunk)[:1] or [""])[0] if chunk.compound else (part_stems(chunk)[:1] or [""])[0]
+        if key:
+            keys.add(key)
+    return " ".join(sorted(keys))
 
 
 @lru_cache(maxsize=100_000)
 def stem_key(word: str) -> str:
-    """Return the stem a lower-case word is indexed under, or '' for a stop word; for highlighting."""
-    folded = word.translate(accent_map)
-    return "" if folded in STOP_WORDS or len(folded) < 2 else stem(folded)
+    """Return the term a chunk (lower-case) is indexed under in the stemmed fields, or '' if it is not; for marks.
+
+    A plain word gives its stem; a compound its joined form, stemmed as the index stems it.
+    """
+    found = analysis.chunks(word)
+    if len(found) != 1:
+        return ""
+    chunk = found[0]
+    if chunk.compound:
+        return variant_stems(chunk)[0] if variant_stems(chunk) else ""
+    part = chunk.parts[0]
+    return _stem(part) if _kept(part) else ""
 
 
 def index_schema() -> Schema:
@@ -73,6 +207,8 @@ def index_schema() -> Schema:
         # Unstemmed: stop words searched alone, the vocabulary for typos and "did you mean" (stems read badly).
         words=TEXT(analyzer=_word_analyzer()),
         titlew=TEXT(analyzer=_word_analyzer()),  # title completions in the suggestion box
+        titlekey=ID(),  # title_key(title): a query that is exactly the title ranks first
+        titlepre=TEXT(analyzer=PrefixTokenizer(), phrase=False),  # starts of title words, for the word being typed
         category=KEYWORD(commas=True),
         tag=KEYWORD(commas=True),
         year=ID(),
@@ -81,6 +217,8 @@ def index_schema() -> Schema:
         order=NUMERIC(sortable=True),
         title_sort=ID(sortable=True),
         facets=COLUMN(),
-        record=STORED(),
-        summary=STORED(),
+        record=STORED(),  # the full record: compressed, read for one document at a time
+        # Read for every listed document or hit, so kept apart from the full record (which holds the HTML).
+        summary=COLUMN(columns.VarBytesColumn()),
+        hit=COLUMN(columns.CompressedBytesColumn()),  # summary + plain texts for snippets (hits.hit_record)
     )

@@ -2,35 +2,153 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
+import pickle
+import queue
 import shutil
+import signal
+import threading
 from datetime import UTC
+from multiprocessing import Queue
 from pathlib import Path
 from typing import Any
 
 import orjson
 from whoosh import index
+from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.util import random_name
 from whoosh.writing import MERGE_SMALL
 
 from service.content.models import Post
 from service.search import facets, vocabulary
 from service.search.documents import image_record, post_record, quote_record, slugify, summary_record
-from service.search.whoosh.schema import index_schema
+from service.search.hits import hit_record
+from service.search.whoosh.schema import index_schema, title_key
 
 SIDE_FILE = vocabulary.FILE
 TAINTED_FILE = "tainted-terms.json"  # words of deleted documents, until a full build forgets them
 
 
-def write_index(build_dir: Path, posts: list[Post]) -> int:
-    """Write posts, their quotes and images into a new index in build_dir; return documents written."""
+WRITER_PROCS = max(1, min(2, os.cpu_count() or 1))  # Whoosh sub-writers for a full build (one segment each)
+PARALLEL_FROM = 1000  # documents: below this, starting sub-processes costs more than it saves
+WRITER_MB = 128  # posting pool per (sub-)writer before it spills a sorted run to disk
+_PR_SET_PDEATHSIG = 1
+
+
+class _ChildWriterTask(SubWriterTask):
+    """A Whoosh sub-writer that dies with the reindex that started it (a killed reindex leaves no orphan)."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._parent = os.getpid()  # made in the parent, before the fork
+
+    def run(self) -> None:
+        with contextlib.suppress(OSError, AttributeError):  # not Linux: the parent's own cleanup still stops it
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != self._parent:  # the parent died before the call above took effect
+            os._exit(1)
+        super().run()
+
+
+class _Writer(MpWriter):
+    """Whoosh's multiprocess writer made deterministic: sub-writer n indexes the n-th contiguous share of the
+    documents and the segments are listed in that order, so document numbers follow the posts' order as with
+    one writer (equal scores then rank alike in every build and on every replica). Sub-writers never outlive
+    the reindex.
+    """
+
+    def __init__(self, ix: Any, procs: int, total: int, **kwargs: Any) -> None:
+        super().__init__(ix, procs=procs, multisegment=True, **kwargs)
+        self._share = max(1, -(-total // procs))  # documents per sub-writer, rounded up
+        self._added_docs = 0
+        self._buffers: list[list[Any]] = [[] for _ in range(procs)]
+        self._queues: list[Any] = []
+
+    def add_document(self, **fields: Any) -> None:
+        n = min(self.procs - 1, self._added_docs // self._share)
+        self._added_docs += 1
+        self._buffers[n].append((0, fields))
+        if len(self._buffers[n]) >= self.batchsize:
+            self._send(n)
+        self._added_sub = True
+
+    def _send(self, n: int) -> None:
+        buffer, self._buffers[n] = self._buffers[n], []
+        if not buffer:
+            return
+        filename = f"{random_name()}.doclist"
+        with self.temp_storage().create_file(filename).raw_file() as f:
+            for item in buffer:
+                pickle.dump(item, f, 2)
+        while len(self.tasks) <= n:
+            jobs, results = Queue(), Queue()  # unbounded: the parent never waits on one child while the other idles
+            task = _ChildWriterTask(self.storage, self.indexname, jobs, results, self.subargs, True)
+            self.tasks.append(task)
+            self._queues.append((jobs, results))
+            task.start()
+        self._queues[n][0].put((filename, len(buffer)))
+
+    def _commit(self, mergetype: Any, optimize: Any, merge: Any) -> None:
+        for n in range(self.procs):
+            self._send(n)
+        for jobs, _ in self._queues:
+            jobs.put(None)
+        finalsegments = self._merge_segments(mergetype, optimize, merge)
+        segments = []
+        for task, (_, results) in zip(self.tasks, self._queues, strict=True):
+            while True:  # read before join: a child exits only once what it put is taken
+                try:
+                    segments.append(results.get(timeout=1)[2])
+                    break
+                except queue.Empty:
+                    if not task.is_alive():
+                        raise RuntimeError(f"an index sub-writer stopped with exit code {task.exitcode}") from None
+            task.join()
+        finalsegments += segments
+        if self._added:
+            finalsegments.append(self._finalize_segment())
+        else:
+            self._close_segment()
+        self._commit_toc(finalsegments)
+        self._finish()
+
+    def cancel(self) -> None:
+        for task in self.tasks:
+            task.terminate()
+        self.tasks = []
+        MpWriter.cancel(self)
+
+
+def _procs() -> int:
+    # Forking copies only the calling thread: from a process with other threads (the HTTP reindex job runs in a
+    # worker's thread) a child could inherit a lock held forever, so only a single-threaded reindex forks.
+    return WRITER_PROCS if threading.active_count() == 1 else 1
+
+
+def write_index(build_dir: Path, posts: list[Post], procs: int | None = None) -> int:
+    """Write posts, their quotes and images into a new index in build_dir; return documents written.
+
+    With procs > 1 (both cores by default) Whoosh's multiprocess writer indexes batches of documents in
+    sub-processes, each writing its own segment (multisegment: no final merge of the postings).
+    """
     build_dir.mkdir(parents=True, exist_ok=True)
     ix = index.create_in(str(build_dir), index_schema())
+    procs = _procs() if procs is None else procs
+    total = sum(1 + len(p.quotes) + len(p.images) + (1 if p.image else 0) for p in posts)  # as _documents makes
+    writer = _Writer(ix, procs, total, limitmb=WRITER_MB) if procs > 1 and total > PARALLEL_FROM else \
+        ix.writer(limitmb=WRITER_MB * 2)
     written = 0
-    with ix.writer(limitmb=256) as writer:
+    try:
         for post in posts:
             for doc in _documents(post):
                 writer.add_document(**doc)
                 written += 1
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
     ix.close()
     write_sidecars(build_dir)
     return written
@@ -69,32 +187,34 @@ def _documents(post: Post) -> list[dict[str, Any]]:
         "facets": facets.encode_keys(categories, tags, post.date.strftime("%Y")),
     }
     labels = " ".join(post.categories + post.tags)
-    quotes = "\n".join(q.text for q in post.quotes)
     docs = [{
         **common,
         "key": f"post:{post.slug}",
         "kind": "post",
         "title": post.title,
         "titlew": post.title,
+        "titlekey": title_key(post.title),
+        "titlepre": post.title,
         "excerpt": post.excerpt,
         "labels": labels,
         "body": post.text,
-        "words": f"{post.title}\n{labels}\n{post.text}\n{quotes}",
+        "words": f"{post.title}\n{labels}\n{post.text}",  # the text holds the quotes: each word once
         "order": 0,
         "title_sort": post.title.lower()[:200],
         "record": orjson.dumps(record),
         "summary": orjson.dumps(summary_record(record)),
+        "hit": orjson.dumps(hit_record(record)),
     }]
     for n, quote in enumerate(post.quotes):
         qrec = quote_record(quote)
         docs.append({**common, "key": f"quote:{quote.id}", "kind": "quote", "body": quote.text,
                      "labels": quote.attribution or "", "words": f"{quote.text}\n{quote.attribution or ''}",
-                     "order": n, "record": orjson.dumps(qrec)})
+                     "order": n, "record": orjson.dumps(qrec), "hit": orjson.dumps(qrec)})
     for n, image in enumerate(([post.image] if post.image else []) + post.images):
         irec = image_record(image, usage=True)
         docs.append({**common, "key": f"image:{image.id}", "kind": "image", "title": image.title or "",
                      "body": image.alt, "words": f"{image.alt} {image.title or ''}", "order": n,
-                     "record": orjson.dumps(irec)})
+                     "record": orjson.dumps(irec), "hit": orjson.dumps(irec)})
     return docs
 
 

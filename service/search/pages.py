@@ -1,0 +1,123 @@
+"""Finished post bodies stored beside a build, keyed by slug: serving one uncached post is one read.
+
+Bodies live in append-only files (`pages-N.bin`) under an index (`pages.json`: slug -> [file, offset, length]).
+An incremental build hard-links the previous build's files and appends only the bodies that changed, so its
+cost follows the change; once dead bytes outweigh live ones the files are written afresh. Reads use pread, not a
+mapping, so a worker's resident memory does not grow with the posts it has served (the page cache is shared).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+INDEX = "pages.json"
+MAX_FILES = 8  # appended files before a build writes every body afresh
+
+
+def _file(build_dir: Path, number: int) -> Path:
+    return build_dir / f"pages-{number}.bin"
+
+
+def write_pages(build_dir: Path, bodies: Mapping[str, bytes], base_dir: Path | None = None,
+                keep: Iterable[str] = ()) -> int:
+    """Write bodies (slug -> bytes) into build_dir, carrying over the base build's bodies of the `keep` slugs.
+
+    Returns the number of bodies written (not carried over).
+    """
+    entries: dict[str, list[int]] = {}
+    number = 0
+    base = _read_index(base_dir) if base_dir is not None else None
+    if base is not None:
+        kept = {slug: base[slug] for slug in keep if slug in base}
+        files = {entry[0] for entry in kept.values()}
+        live = sum(entry[2] for entry in kept.values())
+        sizes = {n: _file(base_dir, n).stat().st_size for n in files if _file(base_dir, n).exists()}  # type: ignore[arg-type]
+        if len(sizes) == len(files) and len(files) < MAX_FILES and live * 2 >= sum(sizes.values()):
+            for n in files:
+                _link(_file(base_dir, n), _file(build_dir, n))  # type: ignore[arg-type]
+            entries = kept
+            number = max(files, default=-1) + 1
+        else:  # too many files or too much dead weight: copy the kept bodies into the new file
+            bodies = {**{slug: _read(base_dir, entry) for slug, entry in kept.items()}, **bodies}  # type: ignore[arg-type]
+    build_dir.mkdir(parents=True, exist_ok=True)
+    offset = 0
+    with open(_file(build_dir, number), "wb") as out:
+        for slug, body in bodies.items():
+            out.write(body)
+            entries[slug] = [number, offset, len(body)]
+            offset += len(body)
+    tmp = build_dir / f"{INDEX}.tmp"
+    tmp.write_bytes(orjson.dumps(entries))
+    tmp.replace(build_dir / INDEX)
+    return len(bodies)
+
+
+def read_order(build_dir: Path) -> list[str] | None:
+    """Return the slugs of a build's posts, newest first, from its manifest (None when unreadable)."""
+    try:
+        found = orjson.loads((build_dir / "build.json").read_bytes()).get("order")
+    except (OSError, orjson.JSONDecodeError, AttributeError):
+        return None
+    return found if isinstance(found, list) else None
+
+
+def _link(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # no hard links here: a copy is slower but as safe
+        shutil.copy2(source, target)
+
+
+def _read_index(build_dir: Path | None) -> dict[str, list[int]] | None:
+    if build_dir is None:
+        return None
+    try:
+        found = orjson.loads((build_dir / INDEX).read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def _read(build_dir: Path, entry: list[int]) -> bytes:
+    with open(_file(build_dir, entry[0]), "rb") as f:
+        return os.pread(f.fileno(), entry[2], entry[1])
+
+
+class Pages:
+    """The stored bodies of one build, read with pread through file descriptors opened once."""
+
+    def __init__(self, build_dir: Path, entries: dict[str, list[int]]) -> None:
+        self._dir = build_dir
+        self._entries = entries
+        self._fds: dict[int, int] = {}
+
+    def get(self, slug: str) -> bytes | None:
+        entry = self._entries.get(slug)
+        if entry is None:
+            return None
+        fd = self._fds.get(entry[0])
+        if fd is None:
+            try:
+                fd = self._fds[entry[0]] = os.open(_file(self._dir, entry[0]), os.O_RDONLY)
+            except OSError:
+                return None
+        return os.pread(fd, entry[2], entry[1])
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def close(self) -> None:
+        for fd in self._fds.values():
+            os.close(fd)
+        self._fds.clear()
+
+
+def open_pages(build_dir: Path) -> Any:
+    """Open a build's stored bodies; a build without them answers None for every slug."""
+    return Pages(build_dir, _read_index(build_dir) or {})

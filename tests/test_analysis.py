@@ -1,0 +1,183 @@
+"""One analysis for the index and the query: every token shape the corpora hold finds its post as it is written."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from service.indexing import reindex
+from service.search import PostFilter, SearchRequest
+from service.search.analysis import chunks, fold
+from tests.conftest import FIXTURES
+
+SHAPES = FIXTURES / "token-shapes"
+_EDGE = re.compile(r"^[\s!-/:-@\[-`{-~“”‘’«»…—–]+|[\s!-/:-@\[-`{-~“”‘’«»…—–]+$")
+_SOLO = re.compile(r"[\u2600-\u27bf\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\U0001f000-\U0001faff]")
+# How a reader may type each fixture post's words besides as written: the whole, the parts, joined, other forms.
+OTHER_FORMS = {
+    "version-numbers": ["4.4.1", "4.4", "jekyll 4.4", "jekyll 4.4.1 released", "v2.0.0", "beta1", "4.3.2"],
+    "domain-names": ["cloud.gov", "cloud gov", "cloudgov", "usa.gov", "analytics", "login.gov", "node.js", "nodejs"],
+    "email-addresses": ["press@example.gov", "example.gov", "jane.doe@agency.example.org", "jane doe", "email",
+                        "agency.example.org"],
+    "abbreviations-with-dots": ["f.u.d", "F.U.D.", "fud", "u.s", "U.S.", "d.c", "u.n", "e.g"],
+    "hyphenated-words": ["evidence-based", "evidence based", "evidencebased", "user centered", "usercentered",
+                         '"state of the art"', "rerun", "realtime", "well known"],
+    "apostrophe-words": ["jekyll's", "jekyll’s", "jekyll", "don't", "dont", "o'reilly", "oreilly", "reilly",
+                         "isn't", "maintainers"],
+    "numbers-with-separators": ["1,000,000", "1000000", "250,000", "250000", "3.14", "2023"],
+    "words-with-accents": ["café", "cafe", "CAFÉ", "são paulo", "sao paulo", "zoe", "nunez", "creme brulee",
+                           "zurich", "champs-élysées", "champs elysees"],
+    "emoji": ["🎉", "❤️", "❤", "👍", "🚀", "party 🎉"],
+    "chinese-text": ["张君君", "君君", "贡献", "中文搜索", "林博仁", "感谢"],
+    "japanese-text": ["なつき", "ブログ", "記事", "カタカナ", "日本語", "検索"],
+}
+# Typos and the word still being typed, on every shape: parts of compounds, words with apostrophes.
+TYPED_LOOSELY = {
+    "hyphenated-words": ["eviednce-based", "evidence-basde", "evidence-ba", "evid"],
+    "domain-names": ["clod.gov", "analytcs.usa.gov", "cloud.g", "analytics.us"],
+    "apostrophe-words": ["jekyl's", "jkeyll's", "o'reil", "jekyll'"],
+    "version-numbers": ["4.4.", "jekyll 4.4.1 relea", "jekyll 4.4.1 relaesed"],
+    "words-with-accents": ["caf", "são pau", "nuñes"],
+    "email-addresses": ["press@exam", "jane.doe@agency.exampel.org"],
+}
+
+
+def typed(text: str) -> list[str]:
+    """Split text at spaces into words as a reader types them, without the punctuation around each."""
+    return [w for w in (_EDGE.sub("", raw) for raw in text.split()) if w]
+
+
+# -- the analysis itself --------------------------------------------------------------------------
+@pytest.mark.parametrize(("text", "parts", "variants"), [
+    ("4.4.1", ("4", "4", "1"), ("4.4.1", "4.4")),
+    ("Cloud.gov", ("cloud", "gov"), ("cloudgov", "cloud.gov")),
+    ("analytics.usa.gov", ("analytics", "usa", "gov"),
+     ("analyticsusagov", "analytics.usa.gov", "analytics.usa", "usa.gov")),
+    ("F.U.D.", ("f", "u", "d"), ("fud", "f.u.d")),
+    ("evidence-based", ("evidence", "based"), ("evidencebased",)),
+    ("Jekyll's", ("jekyll",), ()),
+    ("don’t", ("don", "t"), ("dont",)),
+    ("1,000,000", ("1", "000", "000"), ("1000000",)),
+    ("3.14", ("3", "14"), ("3.14",)),
+    ("post_url", ("post", "url"), ("posturl",)),
+    ("São", ("sao",), ()),
+])
+def test_a_chunk_is_its_parts_and_its_whole_forms(text: str, parts: tuple[str, ...], variants: tuple[str, ...]) -> None:
+    (chunk,) = chunks(text)
+    assert (chunk.parts, chunk.variants) == (parts, variants)
+
+
+def test_scripts_without_spaces_and_emoji_are_a_word_per_character() -> None:
+    expected = ["感", "谢", "张", "君", "君", "🎉", "👍", "な", "つ", "き"]  # the skin tone goes with its emoji
+    assert [c.text for c in chunks("感谢张君君 🎉👍🏽 なつき")] == expected
+
+
+def test_punctuation_around_words_and_between_them_splits() -> None:
+    assert [c.text for c in chunks("(see https://jekyllrb.com/docs/, 12:30; a/b)")] == [
+        "see", "https", "jekyllrb.com", "docs", "12", "30", "a", "b"]
+
+
+def test_folding_is_nfkc_lower_case_without_accents() -> None:
+    assert fold("ＡＢＣ ﬁle Crème Zürich O’Reilly &amp; &#39;") == "abc file creme zurich o'reilly & '"
+
+
+# -- every token shape, through the real reindex and search ----------------------------------------
+@pytest.fixture(scope="module")
+def shapes(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    index_dir = tmp_path_factory.mktemp("token-shapes")
+    reindex(SHAPES, index_dir)
+    from service import create_app
+
+    return create_app({"TESTING": True, "CONTENT_DIR": str(SHAPES), "INDEX_DIR": str(index_dir)})
+
+
+def _found(app: Any, q: str, typos: bool = True) -> list[str]:
+    params = {"q": q, "per_page": 50, **({} if typos else {"typos": "false"})}
+    response = app.test_client().get("/api/search", query_string=params)
+    assert response.status_code == 200, (q, response.get_json())
+    return [hit["slug"] for hit in response.get_json()["items"]]
+
+
+CASES = sorted(p.stem.split("-", 3)[3] for p in (SHAPES / "_posts").glob("*.md"))
+
+
+def test_every_shape_has_a_fixture() -> None:
+    assert set(CASES) == set(OTHER_FORMS)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_every_word_of_a_post_finds_it_typed_as_written(shapes: Any, case: str) -> None:
+    slug = case
+    post = shapes.test_client().get(f"/api/posts/{slug}").get_json()
+    words = typed(f"{post['title']} {post['text']}")
+    assert words
+    for word in words:
+        # finished (a space after it) with typos off: the analysis alone must match it; and while being typed
+        assert slug in _found(shapes, word + " ", typos=False), word
+        assert slug in _found(shapes, word), word
+    for form in OTHER_FORMS[case]:
+        assert slug in _found(shapes, form + " ", typos=False), form
+        assert _found(shapes, form)[:1] == [slug], form
+    for loose in TYPED_LOOSELY.get(case, []):
+        assert _found(shapes, loose)[:1] == [slug], loose
+
+
+def test_a_possessive_and_its_word_are_one(shapes: Any) -> None:
+    assert _found(shapes, "jekyll's ") == _found(shapes, "jekyll ")
+
+
+def test_parts_are_marked_whole_in_highlights(shapes: Any) -> None:
+    hit = shapes.test_client().get("/api/search?q=4.4.1").get_json()["items"][0]
+    assert hit["highlights"]["title"] == "Jekyll <mark>4.4.1</mark> released"
+    hit = shapes.test_client().get("/api/search?q=evidence+based").get_json()["items"][0]
+    assert "<mark>evidence-based</mark>" in hit["highlights"]["title"]
+
+
+# -- the real blogs: every shape they hold ---------------------------------------------------------
+SHAPE_PATTERNS: dict[str, Callable[[str], bool]] = {
+    "version": lambda w: bool(re.fullmatch(r"v?\d+(\.\d+)+(\.?[a-z]+\d*)?", w)),
+    "domain": lambda w: bool(re.fullmatch(r"[\w-]+(\.[\w-]+)*\.(gov|com|org|io|net|edu|us|dev|js)", w, re.I)),
+    "email": lambda w: bool(re.fullmatch(r"[\w.+-]+@[\w-]+(\.[\w-]+)+", w)),
+    "abbreviation with dots": lambda w: bool(re.fullmatch(r"[A-Za-z](\.[A-Za-z])+\.?", w)),
+    "hyphenated": lambda w: bool(re.fullmatch(r"[A-Za-z]+(-[A-Za-z]+)+", w)),
+    "apostrophe": lambda w: bool(re.fullmatch(r"[A-Za-z]+['’][A-Za-z]+", w)),
+    "number with separators": lambda w: bool(re.fullmatch(r"\d{1,3}(,\d{3})+", w)),
+    "accents": lambda w: w.isalpha() and not w.isascii() and not _SOLO.search(w)
+                         and any(unicodedata.combining(c) for c in unicodedata.normalize("NFD", w)),
+    "emoji or CJK": lambda w: bool(_SOLO.search(w)),
+}
+PER_SHAPE = 30
+
+
+@pytest.mark.parametrize("corpus", ["jekyll-news", "18f-blog"])
+def test_every_token_shape_of_a_real_blog_finds_its_post(corpus: str, corpus_app: Callable[[str], Any]) -> None:
+    index = corpus_app(corpus).extensions["broadsheet.index"].get()
+    first_post: dict[str, str] = {}
+    summaries = index.list_posts(PostFilter(), "-date", 1, 10_000).items
+    for summary in summaries:
+        post = index.get_post(summary["slug"])
+        for word in typed(f"{post['title']} {post['text']}"):
+            first_post.setdefault(word, post["slug"])
+    examples = {shape: sorted(w for w in first_post if matches(w)) for shape, matches in SHAPE_PATTERNS.items()}
+    missed, tried = [], 0
+    for words in examples.values():
+        for word in words[:: max(1, len(words) // PER_SHAPE)][:PER_SHAPE]:
+            tried += 1
+            request = SearchRequest(q=word + " ", typos=False, filters=PostFilter(post=first_post[word]))
+            if index.search(request).total == 0:
+                missed.append((word, first_post[word]))
+    print(f"\n{corpus}: {tried} words tried; words per shape: "
+          + ", ".join(f"{shape} {len(words)}" for shape, words in examples.items()))
+    assert not missed, missed
+
+
+def test_suggestions_complete_compound_words_as_typed(shapes: Any) -> None:
+    index = shapes.extensions["broadsheet.index"].get()
+    titles = [s["text"] for s in index.suggest("onto cloud.g", 8) if s["kind"] == "title"]
+    assert titles == ["Moving analytics.usa.gov onto cloud.gov"]
+    titles = [s["text"] for s in index.suggest("evidence-b", 8) if s["kind"] == "title"]
+    assert titles == ["An evidence-based look at user-centered design"]

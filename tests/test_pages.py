@@ -1,0 +1,101 @@
+"""Post bodies stored at index time are byte for byte what the API computes, and incremental builds keep them true."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from flask import Flask
+
+from service import create_app
+from service.indexing import reindex
+from service.schemas.pages import MEDIA_MARK, SITE_MARK, compile_schema, finish
+from service.schemas.responses import PostSchema
+from service.search import current_build_dir
+from service.search.pages import open_pages
+from tests.conftest import REPO, shared_path, write_post
+
+
+def _computed(client: Any, slug: str) -> Any:
+    """The body the slow path answers (fields= names every key, so the stored body is not used)."""
+    keys = ",".join(PostSchema().dump_fields)
+    return client.get(f"/api/posts/{slug}?fields={keys}")
+
+
+def _check_every_post(app: Any) -> int:
+    client = app.test_client()
+    index = app.extensions["broadsheet.index"].get()
+    slugs = index.manifest["order"]
+    assert len(index._pages) == len(set(slugs))
+    for slug in slugs:
+        stored, computed = client.get(f"/api/posts/{slug}"), _computed(client, slug)
+        assert stored.status_code == computed.status_code == 200
+        assert stored.data == computed.data, slug
+        assert stored.headers["Content-Type"] == computed.headers["Content-Type"]
+        assert stored.headers["ETag"] and stored.headers["X-Content-Build"] == computed.headers["X-Content-Build"]
+    return len(slugs)
+
+
+def test_stored_bodies_equal_the_computed_answer(sample_app: Any) -> None:
+    assert _check_every_post(sample_app) >= 10
+
+
+def test_stored_bodies_equal_the_computed_answer_on_a_real_blog(tmp_path: Path) -> None:
+    corpus = shared_path("corpora", "18f-blog")
+    if not corpus.is_dir():
+        pytest.skip("../shared/corpora/18f-blog is not here (a clone without ../shared)")
+    reindex(corpus, tmp_path / "index")
+    app = create_app({"TESTING": True, "CONTENT_DIR": str(corpus), "INDEX_DIR": str(tmp_path / "index"),
+                      "PUBLIC_URL": "https://api.example", "SITE_URL": "https://18f.example"})
+    assert _check_every_post(app) > 400
+
+
+def test_absolute_urls_follow_the_served_settings_not_the_build(tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    reindex(REPO / "content", index_dir)
+    bodies = []
+    for base in ("https://one.example", "https://two.example/blog"):
+        app = create_app({"TESTING": True, "CONTENT_DIR": str(REPO / "content"), "INDEX_DIR": str(index_dir),
+                          "PUBLIC_URL": base + "/api", "SITE_URL": base})
+        slug = app.extensions["broadsheet.index"].get().manifest["order"][0]
+        body = app.test_client().get(f"/api/posts/{slug}").get_json()
+        assert body["url"].startswith(base + "/") and body["next"] is None or body["url"].startswith(base)
+        assert SITE_MARK not in str(body) and MEDIA_MARK not in str(body)
+        bodies.append(body)
+    assert bodies[0]["url"] != bodies[1]["url"]
+
+
+def test_compiled_schema_dumps_like_marshmallow() -> None:
+    record = {"slug": "a", "title": 3, "date": "2024-01-01", "url": "/a/", "categories": [{"name": "N", "slug": "n"}],
+              "tags": [], "excerpt": None, "reading_time": 2.0, "word_count": "7", "extra": "dropped",
+              "image": {"id": "i", "src": "x.png", "url": "/media/x.png", "alt": "", "title": None, "local": True,
+                        "variants": [{"width": 320, "height": 200, "url": "/media/x.png?w=320"}]},
+              "meta": {"x": 1}, "prev": None, "next": {"slug": "b", "title": "B", "url": "https://elsewhere/b"}}
+    config = {"SITE_URL": "https://blog.example", "PUBLIC_URL": "https://api.example"}
+    app = Flask("compiled")
+    app.config.update(config)
+    with app.app_context():
+        expected = PostSchema().dump(record)
+    assert orjson.loads(finish(orjson.dumps(compile_schema(PostSchema)(record)), config)) == expected
+    assert expected["image"]["srcset"] == "https://api.example/media/x.png?w=320 320w"
+
+
+def test_incremental_build_rewrites_the_edited_post_and_its_neighbours(content_dir: Path, tmp_path: Path) -> None:
+    for day in range(1, 8):
+        write_post(content_dir, f"2024-01-0{day}-day-{day}.md", f"title: Day {day}", f"Body of day {day}.\n")
+    index_dir = tmp_path / "index"
+    reindex(content_dir, index_dir)
+    first = open_pages(current_build_dir(index_dir))
+    write_post(content_dir, "2024-01-04-day-4.md", "title: Day four, edited", "An edited body.\n")
+    summary = reindex(content_dir, index_dir)
+    assert summary.mode == "incremental"
+    app = create_app({"TESTING": True, "CONTENT_DIR": str(content_dir), "INDEX_DIR": str(index_dir)})
+    _check_every_post(app)
+    second = open_pages(current_build_dir(index_dir))
+    changed = {slug for slug in (f"day-{d}" for d in range(1, 8)) if first.get(slug) != second.get(slug)}
+    assert changed == {"day-3", "day-4", "day-5"}
+    assert orjson.loads(second.get("day-5"))["prev"]["title"] == "Day four, edited"
+    first.close()
+    second.close()
