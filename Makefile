@@ -19,9 +19,9 @@ install: $(STAMP)
 reindex: install
 	$(BIN)/flask --app service reindex
 
-# Serves with the Procfile's own web command, after publishing a fresh index.
+# Serves with the Procfile's own web command, after publishing a fresh index; on loopback even when PORT is set.
 run: reindex
-	sh -c "$$(sed -n 's/^web: *//p' Procfile)"
+	HOST="$${HOST:-127.0.0.1}" sh -c "$$(sed -n 's/^web: *//p' Procfile)"
 
 check: install
 	$(BIN)/flask --app service content check

@@ -1,0 +1,182 @@
+"""Compare gunicorn worker models on the same index: throughput of list, post and search, and slow-client survival.
+
+python -m bench.workers                          # 1,000 posts; sync vs the gunicorn.conf.py default, 5 s per run
+python -m bench.workers --size 10000 --seconds 10 --rounds 3
+python -m bench.workers --models sync,gthread:8,gevent,tornado
+
+Each model is started from the repository's gunicorn.conf.py with only the worker class (and threads) changed via
+GUNICORN_CMD_ARGS, so every other setting is the one deployed. Runs are interleaved (A B A B ...) so drift in a
+shared machine's load hits every model alike; the table gives the median of the rounds and the ratio to the first
+model. The slow-client probe holds 50 connections that trickle a request head a byte a second while a client polls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.corpus import CACHE, DEFAULT_SEED, cached_corpus, vocabulary
+from bench.load import run_wrk, workloads
+from bench.server import HOST, REPO, Gunicorn, fetch
+
+RESULTS = Path(__file__).resolve().parent / "results"
+ENDPOINTS = ("list", "post", "search_uniform")
+
+
+@dataclass(frozen=True)
+class Model:
+    """One worker model: a gunicorn worker class and, for gthread, a thread count; '' means gunicorn.conf.py's."""
+
+    spec: str
+
+    @property
+    def args(self) -> str:
+        if not self.spec or self.spec == "default":
+            return ""
+        klass, _, threads = self.spec.partition(":")
+        return f"--worker-class {klass}" + (f" --threads {threads}" if threads else "")
+
+
+def slow_clients(base_port: int, base: str, count: int = 50, seconds: float = 20.0) -> dict[str, Any]:
+    """Hold count connections that send a request head a byte a second; poll a search meanwhile (2 s budget)."""
+    stop = threading.Event()
+
+    def trickle() -> None:
+        try:
+            with socket.create_connection((HOST, base_port), timeout=5) as sock:
+                for byte in b"GET /api/posts HTTP/1.1\r\nHost: bench\r\nX-Slow: " + b"a" * 200:
+                    if stop.wait(1.0):
+                        return
+                    sock.send(bytes([byte]))
+        except OSError:
+            return
+
+    threads = [threading.Thread(target=trickle, daemon=True) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    time.sleep(1.0)
+    answered = asked = 0
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        asked += 1
+        started = time.monotonic()
+        try:
+            status, _ = fetch(f"{base}/api/search?q=the", timeout=2)
+            answered += status == 200 and time.monotonic() - started <= 2
+        except OSError:
+            pass
+        time.sleep(0.1)
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=3)
+    return {"answered": answered, "asked": asked, "share": round(answered / asked, 3) if asked else 0.0}
+
+
+def measure(args: argparse.Namespace) -> dict[str, Any]:
+    """Build the index once, then run every model's load in interleaved rounds and the slow-client probe."""
+    corpus, _ = cached_corpus(args.size, args.seed)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    index_dir = Path(tempfile.mkdtemp(prefix="workers-index-", dir=CACHE))
+    scratch = Path(tempfile.mkdtemp(prefix="workers-run-", dir=CACHE))
+    env = {**os.environ, "CONTENT_DIR": str(corpus), "INDEX_DIR": str(index_dir)}
+    models = [Model(s) for s in args.models.split(",")]
+    runs: dict[str, dict[str, list[dict[str, Any]]]] = {m.spec: {e: [] for e in ENDPOINTS} for m in models}
+    probes: dict[str, dict[str, Any]] = {}
+    try:
+        flask = str(Path(sys.executable).with_name("flask"))
+        subprocess.run([flask, "--app", "service", "reindex"], cwd=REPO, env=env, check=True, capture_output=True)
+        slugs = [p.stem.split("-", 3)[3] for p in (corpus / "_posts").iterdir()]
+        loads = {w.name: w for w in workloads(vocabulary(args.seed), slugs, ["x"], args.seed)}
+        for round_ in range(args.rounds):
+            for model in models:
+                with _server(model, corpus, index_dir, args) as server:
+                    server.start(scratch / f"{model.spec or 'default'}.log")
+                    server.wait_ready("/api/posts")
+                    server.wait_workers()
+                    for name in ENDPOINTS:
+                        # Each round asks other search/post paths, so the response cache never answers them.
+                        paths = loads[name].paths
+                        share = len(paths) // args.rounds
+                        paths = paths if loads[name].cached else paths[round_ * share : (round_ + 1) * share]
+                        run_wrk(server.base, paths[-100:], scratch / "warm.txt", 1, args.connections)
+                        result = run_wrk(server.base, paths, scratch / f"{name}.txt", args.seconds, args.connections)
+                        result["load_average"] = round(os.getloadavg()[0], 2)
+                        runs[model.spec][name].append(result)
+                        print(f"round {round_ + 1} {model.spec or 'default'} {name}: {result['rps']} req/s, "
+                              f"p99 {result['p99_ms']} ms, errors {result['errors']}", file=sys.stderr, flush=True)
+                    if round_ == 0 and args.slow_clients:
+                        probes[model.spec] = slow_clients(server.port, server.base)
+                        print(f"{model.spec or 'default'} slow clients: {probes[model.spec]}", file=sys.stderr)
+    finally:
+        shutil.rmtree(index_dir, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)
+    return {"date": datetime.now(UTC).isoformat(timespec="seconds"), "posts": args.size, "seconds": args.seconds,
+            "rounds": args.rounds, "connections": args.connections, "workers": args.workers,
+            "load_average_at_start": args.load_at_start, "runs": runs, "slow_clients": probes}
+
+
+def _server(model: Model, corpus: Path, index_dir: Path, args: argparse.Namespace) -> Gunicorn:
+    env = {"CONTENT_DIR": str(corpus), "INDEX_DIR": str(index_dir)}
+    if model.args:
+        env["GUNICORN_CMD_ARGS"] = model.args
+    return Gunicorn("service:create_app()", env=env, workers=args.workers)
+
+
+def table(results: dict[str, Any]) -> str:
+    """Return the Markdown table: median req/s and p99 per model and endpoint, ratio to the first model."""
+    models = list(results["runs"])
+    first = models[0]
+    lines = ["| model | " + " | ".join(f"{e} req/s (x {first or 'default'}) / p99 ms" for e in ENDPOINTS)
+             + " | slow clients answered |", "|---" * (len(ENDPOINTS) + 2) + "|"]
+    for model in models:
+        cells = []
+        for name in ENDPOINTS:
+            rps = statistics.median(r["rps"] for r in results["runs"][model][name])
+            base = statistics.median(r["rps"] for r in results["runs"][first][name])
+            p99 = statistics.median(r["p99_ms"] for r in results["runs"][model][name])
+            cells.append(f"{rps:.0f} ({rps / base:.2f}x) / {p99:.1f}")
+        probe = results["slow_clients"].get(model)
+        slow = f"{probe['answered']}/{probe['asked']}" if probe else "-"
+        lines.append(f"| {model or 'default'} | " + " | ".join(cells) + f" | {slow} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse options, measure, write bench/results/workers-<stamp>.json and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=1000, help="corpus size (posts)")
+    parser.add_argument("--models", default="sync,default",
+                        help="comma-separated: sync, gthread:THREADS, gevent, tornado, default (gunicorn.conf.py)")
+    parser.add_argument("--seconds", type=float, default=5.0, help="wrk duration per endpoint and round")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+    parser.add_argument("--connections", type=int, default=0, help="wrk connections (default: 2 per worker)")
+    parser.add_argument("--slow-clients", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    args = parser.parse_args(argv)
+    args.connections = args.connections or 2 * args.workers
+    args.load_at_start = list(os.getloadavg())
+    results = measure(args)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"workers-{datetime.now(UTC):%Y-%m-%dT%H%M%SZ}.json"
+    path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(table(results))
+    print(f"results: {path.relative_to(REPO)}; load average at start {args.load_at_start}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
