@@ -30,8 +30,8 @@ from service.content.images import DEFAULT_WIDTHS, link_usage
 from service.content.loader import LoadResult, duplicate_slug, load_post
 from service.content.models import Post, Problem
 from service.content.site import SiteConfig, load_site_config
+from service.search import SCHEMA_VERSION
 from service.search.documents import image_record, post_record
-from service.search.engine import SCHEMA_VERSION
 
 PACKAGE = Path(__file__).resolve().parent
 # The code a parsed post or an index document depends on: any change to it makes every cached parse stale.

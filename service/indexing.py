@@ -22,9 +22,8 @@ from service.content.images import DEFAULT_WIDTHS
 from service.content.loader import LoadResult
 from service.content.models import Problem
 from service.incremental import Scan, pause_point, prune_cache, read_json, scan_content
-from service.search import CURRENT, current_build_dir
+from service.search import CURRENT, current_build_dir, update_index, write_index
 from service.search.documents import slugify
-from service.search.engine import update_index, write_index
 
 BUILDS = "builds"
 CACHE = "cache"

@@ -9,8 +9,7 @@ import pytest
 
 from service.content.loader import load_content
 from service.indexing import reindex
-from service.search import PostFilter, SearchRequest
-from service.search.engine import open_index
+from service.search import PostFilter, SearchRequest, open_index
 from tests.conftest import shared_path
 
 

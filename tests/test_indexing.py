@@ -98,7 +98,7 @@ def test_incremental_and_full_builds_of_the_same_content_are_the_same_build(cont
 
 
 def _vocabulary(index: Path) -> Any:
-    from service.search.engine import SIDE_FILE
+    from service.search.whoosh.writer import SIDE_FILE
 
     return orjson.loads((current_build_dir(index) / SIDE_FILE).read_bytes())["fields"]  # type: ignore[operator]
 

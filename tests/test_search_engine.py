@@ -9,15 +9,16 @@ from typing import Any
 
 import pytest
 
-from service.search import PostFilter, SearchRequest, current_build_dir, engine, shared, vocabulary
+from service.search import PostFilter, SearchRequest, current_build_dir, open_index, shared, vocabulary
 from service.search.facets import FacetTable, encode_keys, site_facets
 from service.search.highlight import Marker
+from service.search.whoosh.schema import stem_key
 from tests.conftest import write_post
 
 
 # -- highlighting -------------------------------------------------------------------------------
 def _marker(*words: str) -> Marker:
-    return Marker({engine.stem_key(w) for w in words}, engine.stem_key)
+    return Marker({stem_key(w) for w in words}, stem_key)
 
 
 def test_mark_escapes_everything_but_the_marks() -> None:
@@ -48,7 +49,7 @@ def test_snippet_without_a_match_is_the_opening() -> None:
 
 def test_short_text_is_whole_and_unmarked_stop_words_stay_plain() -> None:
     assert _marker("heron").snippet("The heron.") == "The <mark>heron</mark>."
-    assert Marker(set(), engine.stem_key, {"the"}).mark("The heron") == "<mark>The</mark> heron"
+    assert Marker(set(), stem_key, {"the"}).mark("The heron") == "<mark>The</mark> heron"
 
 
 # -- vocabulary ---------------------------------------------------------------------------------
@@ -209,7 +210,7 @@ def test_search_works_without_the_vocabulary_file(tiny: Any, tmp_path: Path) -> 
     assert build is not None
     (build / vocabulary.FILE).unlink()
     shared.clear()
-    fresh = engine.open_index(build)
+    fresh = open_index(build)
     try:
         assert [h["slug"] for h in fresh.search(SearchRequest(q="lihgthuose ")).hits] == ["lighthouse-keepers"]
     finally:
@@ -227,7 +228,7 @@ def test_mapped_reader_reads_like_a_file_without_copying_the_whole_view() -> Non
     import io
     import pickle
 
-    from service.search.engine import _MappedReader
+    from service.search.whoosh.storage import _MappedReader
 
     data = b"first line\nsecond\n" + pickle.dumps({"terms": [1, 2, 3]}, protocol=0) + b"tail"
     mapped, plain = _MappedReader(memoryview(data)), io.BytesIO(data)

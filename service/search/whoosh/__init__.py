@@ -1,0 +1,1 @@
+"""The Whoosh engine behind service.search: the only package that imports whoosh."""

@@ -1,0 +1,248 @@
+"""Writing builds: a post's documents, full and incremental writes, and the vocabulary sidecars beside them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import UTC
+from pathlib import Path
+from typing import Any
+
+import orjson
+from whoosh import index
+from whoosh.writing import MERGE_SMALL
+
+from service.content.models import Post
+from service.search import facets, vocabulary
+from service.search.documents import image_record, post_record, quote_record, slugify, summary_record
+from service.search.whoosh.schema import index_schema
+
+SIDE_FILE = vocabulary.FILE
+TAINTED_FILE = "tainted-terms.json"  # words of deleted documents, until a full build forgets them
+
+
+def write_index(build_dir: Path, posts: list[Post]) -> int:
+    """Write posts, their quotes and images into a new index in build_dir; return documents written."""
+    build_dir.mkdir(parents=True, exist_ok=True)
+    ix = index.create_in(str(build_dir), index_schema())
+    written = 0
+    with ix.writer(limitmb=256) as writer:
+        for post in posts:
+            for doc in _documents(post):
+                writer.add_document(**doc)
+                written += 1
+    ix.close()
+    write_sidecars(build_dir)
+    return written
+
+
+def write_sidecars(build_dir: Path) -> None:
+    """Write the vocabulary file beside a finished index, so workers need not walk the index for it."""
+    ix = index.open_dir(str(build_dir))
+    try:
+        with ix.reader() as reader:
+            vocabulary.save(build_dir / SIDE_FILE, read_vocabularies(reader), ix.latest_generation())
+    finally:
+        ix.close()
+
+
+def read_vocabularies(reader: Any) -> dict[str, vocabulary.Vocabulary]:
+    """Read the vocabularies of the unstemmed fields from an index reader (what the sidecar file holds)."""
+    def terms(name: str) -> Any:
+        for text, info in reader.iter_field(name):
+            yield (text.decode("utf-8", "replace") if isinstance(text, bytes) else text), info.doc_frequency()
+
+    return {name: vocabulary.Vocabulary(terms(name)) for name in ("words", "titlew")}
+
+
+def _documents(post: Post) -> list[dict[str, Any]]:
+    record = post_record(post)
+    categories = [slugify(c) for c in post.categories]
+    tags = [slugify(t) for t in post.tags]
+    common = {
+        "slug": post.slug,
+        "category": ",".join(categories),
+        "tag": ",".join(tags),
+        "year": post.date.strftime("%Y"),
+        "month": post.date.strftime("%Y-%m"),
+        "date": post.date.astimezone(UTC).replace(tzinfo=None),
+        "facets": facets.encode_keys(categories, tags, post.date.strftime("%Y")),
+    }
+    labels = " ".join(post.categories + post.tags)
+    quotes = "\n".join(q.text for q in post.quotes)
+    docs = [{
+        **common,
+        "key": f"post:{post.slug}",
+        "kind": "post",
+        "title": post.title,
+        "titlew": post.title,
+        "excerpt": post.excerpt,
+        "labels": labels,
+        "body": post.text,
+        "words": f"{post.title}\n{labels}\n{post.text}\n{quotes}",
+        "order": 0,
+        "title_sort": post.title.lower()[:200],
+        "record": orjson.dumps(record),
+        "summary": orjson.dumps(summary_record(record)),
+    }]
+    for n, quote in enumerate(post.quotes):
+        qrec = quote_record(quote)
+        docs.append({**common, "key": f"quote:{quote.id}", "kind": "quote", "body": quote.text,
+                     "labels": quote.attribution or "", "words": f"{quote.text}\n{quote.attribution or ''}",
+                     "order": n, "record": orjson.dumps(qrec)})
+    for n, image in enumerate(([post.image] if post.image else []) + post.images):
+        irec = image_record(image, usage=True)
+        docs.append({**common, "key": f"image:{image.id}", "kind": "image", "title": image.title or "",
+                     "body": image.alt, "words": f"{image.alt} {image.title or ''}", "order": n,
+                     "record": orjson.dumps(irec)})
+    return docs
+
+
+def update_index(build_dir: Path, base_dir: Path, remove: list[str], add: list[Post]) -> int:
+    """Write build_dir as base_dir's index minus the posts in `remove` (slugs) plus `add`, without rewriting it.
+
+    The base's segment files are hard-linked (Whoosh never changes a written segment; deletions live in the new
+    TOC), the new documents go into one small segment, and only small segments are merged, so the cost follows
+    the size of the change, not of the site. A deleted document's words stay in Whoosh's term lists until its
+    segment is merged, so the vocabulary sidecar is corrected: a word no live document has is dropped (an
+    unpublished post's words must not come back as completions) and the counts of the others are exact.
+    Returns the number of documents written.
+    """
+    build_dir.mkdir(parents=True, exist_ok=True)
+    for source in base_dir.iterdir():
+        if not (source.name.startswith(("MAIN_", "_MAIN_")) and source.name != "MAIN_WRITELOCK"):
+            continue
+        try:
+            os.link(source, build_dir / source.name)
+        except OSError:  # a filesystem without hard links: a copy is slower but as safe
+            shutil.copy2(source, build_dir / source.name)
+    ix = index.open_dir(str(build_dir))
+    written = 0
+    base_vocabulary = vocabulary.load(base_dir / SIDE_FILE, ix.latest_generation())
+    delta: dict[str, dict[str, int]] = {}
+    try:
+        texts = _stored_texts(ix, remove)
+        if base_vocabulary:
+            delta = _removed_counts(ix, remove, texts, base_vocabulary)
+        writer = ix.writer(limitmb=128)
+        try:
+            for slug in remove:
+                writer.delete_by_term("slug", slug)  # the post and its quote and image documents
+            for post in add:
+                for doc in _documents(post):
+                    writer.add_document(**doc)
+                    written += 1
+                    if base_vocabulary:
+                        _count_added(ix.schema, doc, base_vocabulary, delta)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit(mergetype=MERGE_SMALL)
+        generation = ix.latest_generation()
+    finally:
+        ix.close()
+    if base_vocabulary:  # exact counts from the base's exact counts: no walk over every word of the site
+        vocabulary.save(build_dir / SIDE_FILE, {
+            name: vocabulary.Vocabulary((t, n) for t, n in _apply(vocab, delta.get(name, {})).items() if n > 0)
+            for name, vocab in base_vocabulary.items()}, generation)
+    else:
+        write_sidecars(build_dir)
+        _correct_vocabulary(build_dir, base_dir, texts)
+    return written
+
+
+def _removed_counts(ix: Any, slugs: list[str], texts: list[str],
+                    vocabularies: dict[str, vocabulary.Vocabulary]) -> dict[str, dict[str, int]]:
+    """Count, per vocabulary field and word, the documents of these posts that hold it (negative: to subtract)."""
+    delta: dict[str, dict[str, int]] = {}
+    with ix.searcher() as searcher:
+        doomed = sorted(d for slug in slugs for d in searcher.document_numbers(slug=slug))
+        if not doomed:
+            return delta
+        reader = searcher.reader()
+        for name, vocab in vocabularies.items():
+            analyzer = ix.schema[name].analyzer if name in ix.schema else None
+            if analyzer is None:
+                continue
+            words = {token.text for text in texts for token in analyzer(text, mode="index")} & vocab.frequency.keys()
+            counts = delta.setdefault(name, {})
+            for word in words:
+                matcher = reader.postings(name, word)
+                held = 0
+                for docnum in doomed:  # ascending, so the matcher only moves forward
+                    if not matcher.is_active():
+                        break
+                    if matcher.id() < docnum:
+                        matcher.skip_to(docnum)
+                    if matcher.is_active() and matcher.id() == docnum:
+                        held += 1
+                if held:
+                    counts[word] = counts.get(word, 0) - held
+    return delta
+
+
+def _count_added(schema: Any, doc: dict[str, Any], vocabularies: dict[str, vocabulary.Vocabulary],
+                 delta: dict[str, dict[str, int]]) -> None:
+    for name in vocabularies:
+        value = doc.get(name)
+        if isinstance(value, str) and name in schema and schema[name].analyzer is not None:
+            counts = delta.setdefault(name, {})
+            for word in {token.text for token in schema[name].analyzer(value, mode="index")}:
+                counts[word] = counts.get(word, 0) + 1
+
+
+def _apply(vocab: vocabulary.Vocabulary, change: dict[str, int]) -> dict[str, int]:
+    counts = dict(vocab.frequency)
+    for word, n in change.items():
+        counts[word] = counts.get(word, 0) + n
+    return counts
+
+
+def _stored_texts(ix: Any, slugs: list[str]) -> list[str]:
+    """Collect every text stored with the documents of these posts: a superset of the words they were indexed by."""
+    texts: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            texts.append(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    with ix.searcher() as searcher:
+        for slug in slugs:
+            for docnum in searcher.document_numbers(slug=slug):
+                for value in searcher.stored_fields(docnum).values():
+                    walk(orjson.loads(value) if isinstance(value, bytes) and value[:1] in (b"{", b"[") else value)
+    return texts
+
+
+def _correct_vocabulary(build_dir: Path, base_dir: Path, texts: list[str]) -> None:
+    ix = index.open_dir(str(build_dir))
+    try:
+        found = vocabulary.load(build_dir / SIDE_FILE, ix.latest_generation())
+        try:
+            carried = orjson.loads((base_dir / TAINTED_FILE).read_bytes())
+        except (OSError, orjson.JSONDecodeError):
+            carried = {}
+        if not found:
+            return
+        tainted: dict[str, list[str]] = {}
+        with ix.reader() as reader:
+            for name, vocab in found.items():
+                analyzer = ix.schema[name].analyzer if name in ix.schema else None
+                words = set(carried.get(name, ()))
+                if analyzer is not None:
+                    words.update(token.text for text in texts for token in analyzer(text))
+                tainted[name] = sorted(words)
+                live = {word: sum(1 for _ in reader.postings(name, word).all_ids()) if word in vocab else 0
+                        for word in words}
+                found[name] = vocabulary.Vocabulary(
+                    (term, live.get(term, vocab.frequency[term])) for term in vocab.terms if live.get(term, 1) > 0)
+        vocabulary.save(build_dir / SIDE_FILE, found, ix.latest_generation())
+        (build_dir / TAINTED_FILE).write_bytes(orjson.dumps(tainted))
+    finally:
+        ix.close()
