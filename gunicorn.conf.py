@@ -7,7 +7,7 @@ PORT = os.environ.get("PORT", "8000")
 # gunicorn's own rule: a platform that sets PORT routes to it from outside, so listen on every interface then;
 # without PORT (make run, a laptop) only loopback. HOST, when set, always wins.
 HOST = os.environ.get("HOST") or ("0.0.0.0" if "PORT" in os.environ else "127.0.0.1")
-bind = f"{HOST}:{PORT}"
+bind = f"[{HOST}]:{PORT}" if ":" in HOST and not HOST.startswith("[") else f"{HOST}:{PORT}"  # IPv6 in brackets
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # gthread whose event loop reads each request head (service/gunicorn_worker.py): clients that trickle a request a
 # byte at a time wait in the loop, not in a thread. Each thread opens its own searcher on first use.

@@ -15,7 +15,7 @@ from typing import Any
 
 from service.content.images import parse_widths
 from service.incremental import read_json, scan_key
-from service.indexing import ReindexBusy, acquire_lock, build_and_publish, release_lock
+from service.indexing import BuildSummary, ReindexBusy, acquire_lock, build_and_publish, release_lock
 from service.search import current_build_dir
 
 MODES = ("auto", "always", "off")  # BOOT_REINDEX: build when unusable; reindex (incrementally) every boot; never
@@ -69,7 +69,25 @@ def ensure_index(config: Mapping[str, Any], log: Callable[[str], None] = print) 
 
 
 def _build(index_dir: Path, content_dir: Path, mode: str, options: dict[str, Any], log: Callable[[str], None]) -> None:
-    """Take the writer lock (waiting for another process' reindex), check again, and build."""
+    """In the child: build, reporting any failure in one line; the exit code tells the parent."""
+    try:
+        summary = _build_locked(index_dir, content_dir, mode, options, log)
+    except Exception as exc:
+        log(f"boot: the reindex stopped: {type(exc).__name__}: {exc}")
+        raise SystemExit(1) from None
+    if summary is None:
+        return
+    errors = summary.skipped
+    for problem in errors:
+        log(f"boot: {problem}")
+    if len(summary.problems) > len(errors):
+        log(f"boot: {len(summary.problems) - len(errors)} warnings (`flask --app service content check` lists them)")
+    log(f"boot: {summary.line()}")
+
+
+def _build_locked(index_dir: Path, content_dir: Path, mode: str, options: dict[str, Any],
+                  log: Callable[[str], None]) -> BuildSummary | None:
+    """Take the writer lock (waiting for another process' reindex), check again, and build unless that one did."""
     try:
         handle = acquire_lock(index_dir)
     except ReindexBusy:
@@ -78,16 +96,7 @@ def _build(index_dir: Path, content_dir: Path, mode: str, options: dict[str, Any
     try:
         if mode == "auto" and unusable_reason(index_dir, content_dir, **options) is None:
             log("boot: another process built it meanwhile; not building again")
-            return
-        summary = build_and_publish(content_dir, index_dir, **options)
-    except Exception as exc:  # reported in one line; the exit code tells the parent
-        log(f"boot: the reindex stopped: {type(exc).__name__}: {exc}")
-        raise SystemExit(1) from None
+            return None
+        return build_and_publish(content_dir, index_dir, **options)
     finally:
         release_lock(handle)
-    errors = summary.skipped
-    for problem in errors:
-        log(f"boot: {problem}")
-    if len(summary.problems) > len(errors):
-        log(f"boot: {len(summary.problems) - len(errors)} warnings (`flask --app service content check` lists them)")
-    log(f"boot: {summary.line()}")
