@@ -47,6 +47,8 @@ control_socket_disable = _control_socket() is None
 
 def on_starting(server):
     """Before binding: build the index when INDEX_DIR has none usable for this content (BOOT_REINDEX)."""
+    if not str(getattr(server.app, "app_uri", "")).startswith("service:"):
+        return  # another app under these settings (the benchmarks' ceiling app) has no index
     from service import create_app
     from service.boot import ensure_index
 

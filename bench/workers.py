@@ -94,6 +94,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     env = {**os.environ, "CONTENT_DIR": str(corpus), "INDEX_DIR": str(index_dir)}
     models = [Model(s) for s in args.models.split(",")]
     runs: dict[str, dict[str, list[dict[str, Any]]]] = {m.spec: {e: [] for e in ENDPOINTS} for m in models}
+    memory: dict[str, list[list[float]]] = {m.spec: [] for m in models}  # worker RSS (MB) after each round's load
     probes: dict[str, dict[str, Any]] = {}
     try:
         flask = str(Path(sys.executable).with_name("flask"))
@@ -117,6 +118,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                         runs[model.spec][name].append(result)
                         print(f"round {round_ + 1} {model.spec or 'default'} {name}: {result['rps']} req/s, "
                               f"p99 {result['p99_ms']} ms, errors {result['errors']}", file=sys.stderr, flush=True)
+                    memory[model.spec].append(server.worker_rss_mb())
                     if round_ == 0 and args.slow_clients:
                         probes[model.spec] = slow_clients(server.port, server.base)
                         print(f"{model.spec or 'default'} slow clients: {probes[model.spec]}", file=sys.stderr)
@@ -125,7 +127,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         shutil.rmtree(scratch, ignore_errors=True)
     return {"date": datetime.now(UTC).isoformat(timespec="seconds"), "posts": args.size, "seconds": args.seconds,
             "rounds": args.rounds, "connections": args.connections, "workers": args.workers,
-            "load_average_at_start": args.load_at_start, "runs": runs, "slow_clients": probes}
+            "load_average_at_start": args.load_at_start, "configured": configured_worker(), "runs": runs,
+            "rss_mb": memory, "slow_clients": probes}
 
 
 def _server(model: Model, corpus: Path, index_dir: Path, args: argparse.Namespace) -> Gunicorn:
@@ -135,12 +138,31 @@ def _server(model: Model, corpus: Path, index_dir: Path, args: argparse.Namespac
     return Gunicorn("service:create_app()", env=env, workers=args.workers)
 
 
+def configured_worker() -> str:
+    """Describe the worker model gunicorn.conf.py sets (class and threads), as gunicorn itself reads the file."""
+    from gunicorn.app.base import Application
+
+    class _Loader(Application):
+        def init(self, parser: Any, opts: Any, args: Any) -> None:
+            return None
+
+        def load(self) -> None:
+            return None
+
+    loader = _Loader.__new__(_Loader)
+    loader.usage, loader.prog, loader.callable = None, None, None
+    loader.load_default_config()
+    loader.load_config_from_file(str(REPO / "gunicorn.conf.py"))
+    klass = str(loader.cfg.settings["worker_class"].get()).rsplit(".", 1)[-1]
+    return f"{klass}, {loader.cfg.threads} threads" if loader.cfg.threads > 1 else klass
+
+
 def table(results: dict[str, Any]) -> str:
     """Return the Markdown table: median req/s and p99 per model and endpoint, ratio to the first model."""
     models = list(results["runs"])
     first = models[0]
     lines = ["| model | " + " | ".join(f"{e} req/s (x {first or 'default'}) / p99 ms" for e in ENDPOINTS)
-             + " | slow clients answered |", "|---" * (len(ENDPOINTS) + 2) + "|"]
+             + " | worker RSS MB | slow clients answered |", "|---" * (len(ENDPOINTS) + 3) + "|"]
     for model in models:
         cells = []
         for name in ENDPOINTS:
@@ -150,7 +172,9 @@ def table(results: dict[str, Any]) -> str:
             cells.append(f"{rps:.0f} ({rps / base:.2f}x) / {p99:.1f}")
         probe = results["slow_clients"].get(model)
         slow = f"{probe['answered']}/{probe['asked']}" if probe else "-"
-        lines.append(f"| {model or 'default'} | " + " | ".join(cells) + f" | {slow} |")
+        rss = max((max(r) for r in results["rss_mb"].get(model, []) if r), default=0.0)
+        name = f"default ({results['configured']})" if model in ("", "default") else model
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {rss:.0f} | {slow} |")
     return "\n".join(lines)
 
 

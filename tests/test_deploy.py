@@ -215,6 +215,47 @@ def test_dockerignore_keeps_the_virtualenv_the_index_and_the_tests_out() -> None
     assert not any(p.startswith("!") for p in patterns)
 
 
+def test_the_release_command_stops_a_deploy_with_a_broken_post(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    write_post(content, "2025-01-01-fine.md", "title: Fine", "All good.\n")
+    write_post(content, "2025-01-02-broken.md", "title: [unclosed", "The front matter is not YAML.\n")
+    env = {**os.environ, "CONTENT_DIR": str(content), "PATH": path_with(Path(sys.executable).parent)}
+    done = subprocess.run(procfile_command(REPO, "release"), cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 1, done.stdout + done.stderr  # a failing release stops the deploy
+    assert "_posts/2025-01-02-broken.md:" in done.stdout and " 1 errors" in done.stdout
+    env["CONTENT_DIR"] = str(REPO / "content")
+    assert subprocess.run(procfile_command(REPO, "release"), cwd=REPO, env=env, capture_output=True,
+                          timeout=120).returncode == 0
+
+
+def test_the_buildpack_and_the_image_use_the_same_python() -> None:
+    version = (REPO / ".python-version").read_text().strip()
+    assert version == "3.11"
+    assert _instructions()[0].value == (f"python:{version}-slim",)
+
+
+def _deploy_section() -> str:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    return readme[readme.index("\n## Deploy\n"):readme.index("\n## ", readme.index("\n## Deploy\n") + 5)]
+
+
+def test_the_readme_deploy_section_shows_what_the_deploy_runs() -> None:
+    section = _deploy_section()
+    for shape in ("### Heroku-style buildpack", "### Container", "### A VM with systemd and a reverse proxy",
+                  "### Several replicas"):
+        assert shape in section
+    assert "bin/post_compile" in section and "pip install -r requirements.txt" in section
+    assert " ".join(procfile_command(REPO, "release")) in section
+    assert "flask --app service reindex" in (REPO / "bin" / "post_compile").read_text()
+    unit = section[section.index("[Service]"):section.index("[Install]")]
+    exec_start = next(line for line in unit.splitlines() if line.startswith("ExecStart="))
+    assert exec_start.split()[1:] == [part if ":" not in part else f'"{part}"'
+                                      for part in procfile_command(REPO, "web")[1:]]
+    assert "HOST=127.0.0.1" in unit, "behind a reverse proxy on the same machine, loopback only"
+    assert "docker build -t broadsheet ." in section
+
+
 def _container_runtime() -> str | None:
     for tool in ("docker", "podman"):
         exe = shutil.which(tool)
