@@ -48,6 +48,8 @@ class Model:
         if not self.spec or self.spec == "default":
             return ""
         klass, _, threads = self.spec.partition(":")
+        # gunicorn turns sync into gthread when threads > 1, and gunicorn.conf.py sets threads: say 1 for sync.
+        threads = threads or ("1" if klass == "sync" else "")
         return f"--worker-class {klass}" + (f" --threads {threads}" if threads else "")
 
 
@@ -112,6 +114,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     runs: dict[str, dict[str, list[dict[str, Any]]]] = {m.spec: {e: [] for e in ENDPOINTS} for m in models}
     memory: dict[str, list[list[float]]] = {m.spec: [] for m in models}  # worker RSS (MB) after each round's load
     probes: dict[str, dict[str, Any]] = {}
+    seen: dict[str, str] = {}  # the worker class gunicorn says it used, from its log
     try:
         flask = str(Path(sys.executable).with_name("flask"))
         subprocess.run([*PRIORITY, flask, "--app", "service", "reindex"], cwd=REPO, env=env, check=True,
@@ -121,6 +124,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         for round_ in range(args.rounds):
             for model in models:
                 with _server(model, corpus, index_dir, args) as server:
+                    (scratch / f"{model.spec or 'default'}.log").unlink(missing_ok=True)
                     server.start(scratch / f"{model.spec or 'default'}.log")
                     server.wait_ready("/api/posts")
                     server.wait_workers()
@@ -142,6 +146,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                               f"{result['cpu_ms']} CPU ms/request, p99 {result['p99_ms']} ms, "
                               f"errors {result['errors']}", file=sys.stderr, flush=True)
                     memory[model.spec].append(server.worker_rss_mb())
+                    seen[model.spec] = _worker_in_log(server)
                     if round_ == 0 and args.slow_clients:
                         probes[model.spec] = slow_clients(server.port, server.base)
                         print(f"{model.spec or 'default'} slow clients: {probes[model.spec]}", file=sys.stderr)
@@ -151,11 +156,17 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     return {"date": datetime.now(UTC).isoformat(timespec="seconds"), "posts": args.size, "seconds": args.seconds,
             "rounds": args.rounds, "connections": args.connections, "workers": args.workers,
             "load_average_at_start": args.load_at_start, "configured": configured_worker(), "runs": runs,
-            "rss_mb": memory, "slow_clients": probes}
+            "rss_mb": memory, "slow_clients": probes, "worker_used": seen}
+
+
+def _worker_in_log(server: Gunicorn) -> str:
+    text = server.log.read_text(errors="replace") if server.log and server.log.exists() else ""
+    found = [line.split("Using worker: ", 1)[1].strip() for line in text.splitlines() if "Using worker: " in line]
+    return found[-1] if found else "?"
 
 
 def _server(model: Model, corpus: Path, index_dir: Path, args: argparse.Namespace) -> Gunicorn:
-    env = {"CONTENT_DIR": str(corpus), "INDEX_DIR": str(index_dir)}
+    env = {"CONTENT_DIR": str(corpus), "INDEX_DIR": str(index_dir), "LOG_LEVEL": "info"}  # logs the worker class
     if model.args:
         env["GUNICORN_CMD_ARGS"] = model.args
     return Gunicorn("service:create_app()", env=env, workers=args.workers)

@@ -6,7 +6,7 @@ from bench.workers import ENDPOINTS, Model, configured_worker, table
 
 
 def test_models_become_gunicorn_arguments() -> None:
-    assert Model("sync").args == "--worker-class sync"
+    assert Model("sync").args == "--worker-class sync --threads 1"  # else gunicorn runs gthread
     assert Model("gthread:8").args == "--worker-class gthread --threads 8"
     assert Model("default").args == ""  # gunicorn.conf.py as deployed
 
