@@ -166,9 +166,8 @@ def _worker_in_log(server: Gunicorn) -> str:
 
 
 def _server(model: Model, corpus: Path, index_dir: Path, args: argparse.Namespace) -> Gunicorn:
-    env = {"CONTENT_DIR": str(corpus), "INDEX_DIR": str(index_dir), "LOG_LEVEL": "info"}  # logs the worker class
-    if model.args:
-        env["GUNICORN_CMD_ARGS"] = model.args
+    env = {"CONTENT_DIR": str(corpus), "INDEX_DIR": str(index_dir)}
+    env["GUNICORN_CMD_ARGS"] = f"{model.args} --log-level info".strip()  # info: the log names the worker class
     return Gunicorn("service:create_app()", env=env, workers=args.workers)
 
 
