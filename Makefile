@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PIP_FLAGS := --disable-pip-version-check -q
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install run reindex check test test-slow lint bench clean browser
+.PHONY: install run reindex check test test-slow lint bench bench-workers clean browser
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,9 +19,9 @@ install: $(STAMP)
 reindex: install
 	$(BIN)/flask --app service reindex
 
-# Serves with the Procfile's own web command, after publishing a fresh index.
+# Serves with the Procfile's own web command, after publishing a fresh index; on loopback even when PORT is set.
 run: reindex
-	sh -c "$$(sed -n 's/^web: *//p' Procfile)"
+	HOST="$${HOST:-127.0.0.1}" sh -c "$$(sed -n 's/^web: *//p' Procfile)"
 
 check: install
 	$(BIN)/flask --app service content check
@@ -48,6 +48,12 @@ bench: install
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } || \
 		{ echo "bench needs wrk: apt-get install wrk" >&2; exit 1; }
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# gunicorn worker models side by side on one index (sync vs gunicorn.conf.py's), with the slow-client probe.
+bench-workers: install
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } || \
+		{ echo "bench-workers needs wrk: apt-get install wrk" >&2; exit 1; }
+	$(BIN)/python -m bench.workers $(BENCH_WORKERS_ARGS)
 
 clean:
 	rm -rf $(VENV) index/builds index/current .pytest_cache

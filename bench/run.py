@@ -26,6 +26,7 @@ from bench.corpus import CACHE, DEFAULT_SEED, cached_corpus, edited_post, vocabu
 from bench.load import Workload, run_wrk, workloads
 from bench.profile import record_command, record_pid, summarise
 from bench.server import PRIORITY, REPO, Gunicorn, fetch, set_priority
+from bench.workers import configured_worker
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PROFILED = ("search_uniform", "search_facets", "post", "list")  # the slow or target-critical endpoints
@@ -422,7 +423,7 @@ def main(argv: list[str] | None = None) -> int:
         "load_average_at_start": list(os.getloadavg()),
         "settings": {
             "workers": args.workers,
-            "worker_class": "sync (gunicorn.conf.py)",
+            "worker_class": f"{configured_worker()} (gunicorn.conf.py)",
             "connections": args.connections,
             "app_dir": str(source_dir),
             "snapshot": args.snapshot,

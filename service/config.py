@@ -23,6 +23,7 @@ DEFAULTS: dict[str, Any] = {
     "SITE_TITLE": "",  # feed title; empty: the site title the index records, else "Broadsheet"
     "IMAGE_WIDTHS": "320,640,1024,1600",  # widths of resized variants (srcset, /media/...?w=)
     "IMAGE_CACHE_MAX_AGE": 2592000,  # seconds browsers and CDNs may keep a resized variant
+    "BOOT_REINDEX": "auto",  # gunicorn start: auto (build when no usable index), always (incremental), off
 }
 
 _BOOL = {"1": True, "true": True, "yes": True, "on": True,

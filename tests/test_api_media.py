@@ -164,7 +164,8 @@ def test_gunicorn_workers_make_a_variant_once_and_agree_on_it(content_dir: Path,
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {**os.environ, "PORT": str(port), "INDEX_DIR": str(index_dir), "CONTENT_DIR": str(content_dir),
+    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "INDEX_DIR": str(index_dir),
+           "CONTENT_DIR": str(content_dir),
            "WEB_CONCURRENCY": "3", "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     web = subprocess.Popen(["gunicorn", "-c", "gunicorn.conf.py", "service:create_app()"], cwd=REPO, env=env,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -216,9 +216,9 @@ def test_footnotes_tables_math_and_attribute_lists_survive(content_dir: Path) ->
         "$$\n\\sum_{i=1}^n a_i * b_i\n$$\n\n"
         "| a | b |\n|---|---|\n| 1 | 2 |\n\nNote[^1].\n\n[^1]: The note.\n"))
     post = load_content(content_dir).posts[0]
-    assert "<p>Energy \\(E = m*c^2\\) costs $5.</p>" in post.html  # kramdown's MathJax delimiters
+    assert '<p class="lead">Energy \\(E = m*c^2\\) costs $5.</p>' in post.html  # kramdown's MathJax delimiters
     assert "<p>\\[\\sum_{i=1}^n a_i * b_i\\]</p>" in post.html
-    assert "<td>1</td>" in post.html and 'id="fn1"' in post.html
+    assert "<td>1</td>" in post.html and 'id="fn:1"' in post.html
     assert "{:" not in post.html and "{:" not in post.text
 
 

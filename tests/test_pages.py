@@ -7,10 +7,11 @@ from typing import Any
 
 import orjson
 import pytest
+from flask import Flask
 
 from service import create_app
 from service.indexing import reindex
-from service.schemas.pages import MEDIA_MARK, SITE_MARK, compile_schema
+from service.schemas.pages import MEDIA_MARK, SITE_MARK, compile_schema, finish
 from service.schemas.responses import PostSchema
 from service.search import current_build_dir
 from service.search.pages import open_pages
@@ -68,9 +69,17 @@ def test_absolute_urls_follow_the_served_settings_not_the_build(tmp_path: Path) 
 
 def test_compiled_schema_dumps_like_marshmallow() -> None:
     record = {"slug": "a", "title": 3, "date": "2024-01-01", "url": "/a/", "categories": [{"name": "N", "slug": "n"}],
-              "tags": [], "excerpt": None, "image": None, "reading_time": 2.0, "word_count": "7", "extra": "dropped",
+              "tags": [], "excerpt": None, "reading_time": 2.0, "word_count": "7", "extra": "dropped",
+              "image": {"id": "i", "src": "x.png", "url": "/media/x.png", "alt": "", "title": None, "local": True,
+                        "variants": [{"width": 320, "height": 200, "url": "/media/x.png?w=320"}]},
               "meta": {"x": 1}, "prev": None, "next": {"slug": "b", "title": "B", "url": "https://elsewhere/b"}}
-    assert compile_schema(PostSchema)(record) == PostSchema().dump(record)
+    config = {"SITE_URL": "https://blog.example", "PUBLIC_URL": "https://api.example"}
+    app = Flask("compiled")
+    app.config.update(config)
+    with app.app_context():
+        expected = PostSchema().dump(record)
+    assert orjson.loads(finish(orjson.dumps(compile_schema(PostSchema)(record)), config)) == expected
+    assert expected["image"]["srcset"] == "https://api.example/media/x.png?w=320 320w"
 
 
 def test_incremental_build_rewrites_the_edited_post_and_its_neighbours(content_dir: Path, tmp_path: Path) -> None:

@@ -74,7 +74,7 @@ def test_reindex_under_load_drops_nothing_and_switches_every_worker(tmp_path: Pa
     shutil.copytree(REPO / "content", content)
     port = _free_port()
     bin_dir = Path(sys.executable).parent
-    env = {**os.environ, "CONTENT_DIR": str(content), "INDEX_DIR": str(index), "PORT": str(port),
+    env = {**os.environ, "CONTENT_DIR": str(content), "INDEX_DIR": str(index), "PORT": str(port), "HOST": "127.0.0.1",
            "WEB_CONCURRENCY": str(WORKERS), "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
     env.pop("BROADSHEET_TEST_PAUSE", None)
     flask = [str(bin_dir / "flask"), "--app", "service", "reindex"]

@@ -258,7 +258,7 @@ def test_gunicorn_refuses_oversized_requests_and_keeps_serving(site: dict[str, A
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {**os.environ, "CONTENT_DIR": str(site["content"]), "INDEX_DIR": str(site["root"] / "index"),
-           "PORT": str(port), "WEB_CONCURRENCY": "1"}
+           "PORT": str(port), "HOST": "127.0.0.1", "WEB_CONCURRENCY": "1"}
     web = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py",
                             "service:create_app()"], cwd=REPO, env=env, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from service.content.kramdown.options import MarkdownOptions
 from service.content.site import front_matter_defaults, load_site_config
 
 
@@ -64,3 +65,24 @@ defaults:
     # so author stays "everyone" from the first rule.
     assert front_matter_defaults(site, "news/_posts/2024-01-01-a.md") == {
         "layout": "news", "author": "everyone", "glob": True}
+
+
+def test_kramdown_options_that_change_output_are_read(tmp_path: Path) -> None:
+    text = ("kramdown:\n  input: kramdown\n  auto_ids: false\n  auto_id_prefix: h-\n  parse_block_html: true\n"
+            "  smart_quotes: lsaquo,rsaquo,laquo,raquo\n  hard_wrap: true\n")
+    site = load_site_config(_config(tmp_path, text))[0]
+    assert site.markdown == MarkdownOptions(input="kramdown", auto_ids=False, auto_id_prefix="h-",
+                                            parse_block_html=True, smart_quotes=("‹", "›", "«", "»"),
+                                            hard_wrap=True)
+    assert load_site_config(tmp_path)[1] == []
+    (tmp_path / "plain").mkdir()
+    assert load_site_config(_config(tmp_path / "plain", "title: x\n"))[0].markdown == MarkdownOptions()
+
+
+def test_unusable_kramdown_options_are_warnings_and_defaults_stay(tmp_path: Path) -> None:
+    write = tmp_path / "_config.yml"
+    write.write_text("kramdown:\n  input: Markdown\n  smart_quotes: nope,nope\n", encoding="utf-8")
+    site, problems = load_site_config(tmp_path)
+    assert site.markdown == MarkdownOptions()
+    assert [p.severity for p in problems] == ["warning", "warning"]
+    assert "input 'Markdown'" in problems[0].message and "smart_quotes" in problems[1].message

@@ -17,6 +17,10 @@ from typing import Any, Protocol
 from liquid import Environment, Mode
 from liquid.exceptions import LiquidError
 
+from service.content.jekyll import slugify
+from service.content.kramdown.options import markdown_options
+from service.content.markdown import render_markdown
+
 _RAW = re.compile(r"\{%-?\s*raw\s*-?%\}(.*?)\{%-?\s*endraw\s*-?%\}", re.DOTALL)
 # Jekyll 4.3 still renders Liquid inside a highlight block, so only its markers are replaced here.
 _HIGHLIGHT = re.compile(
@@ -60,9 +64,19 @@ def _absolute_url(value: Any) -> str:
     return text if re.match(r"^[a-z][a-z0-9+.-]*:", text) else str(_SITE.get().get("url") or "").rstrip("/") + text
 
 
+def _slugify(value: Any, mode: Any = "default") -> str:
+    return slugify("" if value is None else str(value), str(mode)) or ""
+
+
+def _markdownify(value: Any) -> str:
+    """Jekyll's markdownify: the site's kramdown, here through the same renderer as bodies."""
+    return render_markdown("" if value is None else str(value), markdown_options(_SITE.get().get("kramdown"))[0]).html
+
+
 _ENGINE = Environment(tolerance=Mode.LAX)
 _ENGINE.filters = _PassThroughFilters(_ENGINE.filters)
-_ENGINE.filters.update(relative_url=_relative_url, absolute_url=_absolute_url)
+_ENGINE.filters.update(relative_url=_relative_url, absolute_url=_absolute_url, slugify=_slugify,
+                       markdownify=_markdownify)
 
 
 class LiquidWarning(str):

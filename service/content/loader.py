@@ -150,7 +150,7 @@ def render_post(header: PostHeader, site: SiteConfig, links: LinkTable, content_
     page = {**matter["meta"], "title": header.title, "url": header.url, "slug": slug, "id": header.id,
             "date": header.date.strftime("%Y-%m-%d %H:%M:%S %z"), "categories": header.categories, "tags": header.tags}
     body = render_liquid(header.body, site.values, links, warnings.append, page)
-    rendered = render_markdown(body)
+    rendered = render_markdown(body, site.markdown)
     excerpt_html, excerpt_text = _excerpt(header, site, links, page)
     words = len(rendered.text.split())
     cover = _image(matter["image"], ref, f"{slug}-cover", "cover") if matter["image"] else None
@@ -191,13 +191,13 @@ def _excerpt(header: PostHeader, site: SiteConfig, links: LinkTable, page: dict[
     """Jekyll's excerpt: front matter `excerpt` as written (Jekyll does not render it), else the body's head."""
     explicit = header.matter["excerpt"]
     if explicit is not None:
-        return render_markdown(explicit).html, html_to_text(explicit)
+        return render_markdown(explicit, site.markdown).html, html_to_text(explicit)
     separator = header.matter["excerpt_separator"]
     source = excerpt_source(header.body, separator if separator is not None else site.excerpt_separator,
                             crlf=header.crlf)
     if source is None:
         return "", ""
-    html = render_markdown(render_liquid(source, site.values, links, lambda _: None, page)).html
+    html = render_markdown(render_liquid(source, site.values, links, lambda _: None, page), site.markdown).html
     return html, html_to_text(html)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from html.parser import HTMLParser
 from typing import Any
 
@@ -16,6 +17,16 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from service.content.extract import Element, find_quotes, fold, parse_html
+from service.content.kramdown.attributes import strip_comments
+from service.content.kramdown.blockquotes import blockquote as kramdown_blockquote
+from service.content.kramdown.document import kramdown_blocks
+from service.content.kramdown.footnotes import footnote_shape_plugin
+from service.content.kramdown.headings import atx_heading_at_margin, atx_heading_without_space
+from service.content.kramdown.html import kramdown_html_plugin
+from service.content.kramdown.links import spaced_link
+from service.content.kramdown.lists import count_from_one, kramdown_list
+from service.content.kramdown.options import MarkdownOptions
+from service.content.kramdown.tables import table as kramdown_table
 from service.content.models import Heading
 
 
@@ -49,18 +60,6 @@ class Rendered:
     links: list[RawLink]
 
 
-_MD = (
-    MarkdownIt("commonmark", {"html": True, "typographer": True})
-    .enable(["table", "strikethrough", "smartquotes"])
-    .use(footnote_plugin)
-    .use(deflist_plugin)
-)
-# kramdown (Jekyll's Markdown) turns ' and " into curly quotes and ---, --, ..., << and >> into their symbols.
-_KRAMDOWN_SYMBOLS = re.compile(r"---|--|\.\.\.|<< | >>|<<|>>")
-_SYMBOLS = {"---": "\u2014", "--": "\u2013", "...": "\u2026", "<< ": "\u00ab\u00a0", " >>": "\u00a0\u00bb",
-            "<<": "\u00ab", ">>": "\u00bb"}
-
-
 def _typographic_symbols(state: Any) -> None:
     for block in state.tokens:
         if block.type != "inline" or not block.children:
@@ -70,7 +69,10 @@ def _typographic_symbols(state: Any) -> None:
                 token.content = _KRAMDOWN_SYMBOLS.sub(lambda m: _SYMBOLS[m.group(0)], token.content)
 
 
-_MD.core.ruler.before("smartquotes", "kramdown_symbols", _typographic_symbols)
+# kramdown (Jekyll's Markdown) turns ' and " into curly quotes and ---, --, ..., << and >> into their symbols.
+_KRAMDOWN_SYMBOLS = re.compile(r"---|--|\.\.\.|<< | >>|<<|>>")
+_SYMBOLS = {"---": "\u2014", "--": "\u2013", "...": "\u2026", "<< ": "\u00ab\u00a0", " >>": "\u00a0\u00bb",
+            "<<": "\u00ab", ">>": "\u00bb"}
 
 
 def _double_dollar_math(state: Any, silent: bool) -> bool:
@@ -87,14 +89,41 @@ def _double_dollar_math(state: Any, silent: bool) -> bool:
     return True
 
 
-# Math stays as TeX between the delimiters kramdown writes for MathJax: \(...\) inline, \[...\] on its own.
-_MD.use(dollarmath_plugin, allow_labels=False, allow_blank_lines=False)
-_MD.inline.ruler.disable("math_inline")
-_MD.inline.ruler.before("escape", "kramdown_math", _double_dollar_math)
-_MD.add_render_rule("math_inline_double", lambda self, tokens, idx, options, env: escapeHtml(
-    "\\(" + tokens[idx].content + "\\)"))
-_MD.add_render_rule("math_block", lambda self, tokens, idx, options, env: "<p>" + escapeHtml(
-    "\\[" + tokens[idx].content.strip("\n") + "\\]") + "</p>\n")
+@lru_cache(maxsize=16)
+def _parser(options: MarkdownOptions) -> MarkdownIt:
+    """markdown-it-py set up to read as kramdown does with these options (one parser per set of options)."""
+    single_open, single_close, double_open, double_close = options.smart_quotes
+    md = (
+        MarkdownIt("commonmark", {"html": True, "typographer": True, "breaks": options.hard_wrap,
+                                  "quotes": [double_open, double_close, single_open, single_close]})
+        .enable(["table", "strikethrough", "smartquotes"])
+        .use(footnote_plugin)
+        .use(footnote_shape_plugin)
+        .use(deflist_plugin)
+        .use(kramdown_html_plugin)
+    )
+    md.block.ruler.at("table", kramdown_table, {"alt": []})  # a kramdown table never interrupts a paragraph
+    md.block.ruler.at("list", kramdown_list, {"alt": ["paragraph", "reference", "blockquote"]})
+    md.core.ruler.push("kramdown_lists", count_from_one)
+    md.inline.ruler.after("link", "kramdown_spaced_link", spaced_link)
+    md.block.ruler.at("blockquote", kramdown_blockquote, {"alt": ["paragraph", "reference", "blockquote", "list"]})
+    if options.gfm:
+        md.block.ruler.at("heading", atx_heading_at_margin, {"alt": ["paragraph", "reference", "blockquote"]})
+    else:  # kramdown's own syntax reads `#Title` as a heading, but not in the middle of a paragraph
+        md.block.ruler.at("heading", atx_heading_without_space, {"alt": ["reference", "blockquote"]})
+    md.core.ruler.before("smartquotes", "kramdown_symbols", _typographic_symbols)
+    # After the symbols (ids are made from the text as kramdown shows it), before quotes curl IAL values.
+    md.core.ruler.before("smartquotes", "kramdown_blocks", kramdown_blocks)
+    # Math stays as TeX between the delimiters kramdown writes for MathJax: \(...\) inline, \[...\] on its own.
+    md.use(dollarmath_plugin, allow_labels=False, allow_blank_lines=False)
+    md.inline.ruler.disable("math_inline")
+    md.inline.ruler.before("escape", "kramdown_math", _double_dollar_math)
+    md.add_render_rule("math_inline_double", lambda self, tokens, idx, options, env: escapeHtml(
+        "\\(" + tokens[idx].content + "\\)"))
+    md.add_render_rule("math_block", lambda self, tokens, idx, options, env: "<p>" + escapeHtml(
+        "\\[" + tokens[idx].content.strip("\n") + "\\]") + "</p>\n")
+    return md
+
 
 _URL_SCHEMES = frozenset({"http", "https", "mailto", "tel", "ftp"})
 _HEADINGS = {f"h{n}" for n in range(1, 7)}
@@ -104,13 +133,12 @@ _ALLOWED_TAGS = _HEADINGS | {
     "s", "samp", "section", "small", "span", "strike", "strong", "sub", "summary", "sup", "table", "tbody", "td",
     "tfoot", "th", "thead", "time", "tr", "u", "ul", "var",
 }  # fmt: skip
-# ids and classes survive only where headings and the footnote plugin's markup need them.
-_ALLOWED_ATTRIBUTES = {
-    **{tag: {"id"} for tag in _HEADINGS},
-    "a": {"href", "title", "id", "class"}, "img": {"src", "alt", "title", "width", "height"},
-    "pre": {"class"}, "code": {"class"}, "abbr": {"title"}, "time": {"datetime"}, "ol": {"start", "class"},
-    "li": {"id", "class"}, "sup": {"id", "class"}, "section": {"class"}, "hr": {"class"},
-    "th": {"style", "colspan", "rowspan"}, "td": {"style", "colspan", "rowspan"},
+# Classes and ids survive everywhere (kramdown's IALs, footnotes and toc set them, themes' CSS targets them);
+# other attributes only where they carry meaning.
+_ALLOWED_ATTRIBUTES = {tag: {"class", "id", "role"} for tag in _ALLOWED_TAGS} | {
+    "a": {"href", "title", "id", "class", "role"}, "img": {"src", "alt", "title", "width", "height", "class", "id"},
+    "abbr": {"title", "class", "id"}, "time": {"datetime", "class", "id"}, "ol": {"start", "class", "id", "role"},
+    "th": {"style", "colspan", "rowspan", "class", "id"}, "td": {"style", "colspan", "rowspan", "class", "id"},
 }  # fmt: skip
 _CLEANER = nh3.Cleaner(
     tags=_ALLOWED_TAGS,
@@ -121,19 +149,18 @@ _CLEANER = nh3.Cleaner(
     link_rel="noopener noreferrer",
 )
 
-# kramdown attribute lists and extensions ("{: .class}", "{:.a}", "{:toc}", "{::comment}") and header ids.
-_IAL = re.compile(r"[ \t]*\{:[^{}\n]*\}")
-_HEADER_ID = re.compile(r"\s*\{:?\s*#([\w-]+)[^{}\n]*\}\s*$")
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 _CONTROL = re.compile(r"[\x00-\x20\x7f]+")
+_DEFAULT = MarkdownOptions()
 
 
-def render_markdown(source: str) -> Rendered:
-    """Render Markdown to sanitised HTML with its plain text, headings, quotes, images and links."""
-    env: dict[str, Any] = {}  # footnote definitions travel from parse to render through env
-    tokens = _drop_kramdown(_MD.parse(source, env))
-    toc = _assign_anchors(tokens)
-    raw = _MD.renderer.render(tokens, _MD.options, env)
+def render_markdown(source: str, options: MarkdownOptions = _DEFAULT) -> Rendered:
+    """Render Markdown as Jekyll's kramdown would, sanitised, with its plain text, headings, quotes, images, links."""
+    md = _parser(options)
+    # Footnote definitions travel from parse to render through env, and so do the site's kramdown options.
+    env: dict[str, Any] = {"kramdown": options}
+    tokens = md.parse(strip_comments(source), env)
+    raw = md.renderer.render(tokens, md.options, env)
     html = _CLEANER.clean(raw)
     scan = _Scanner()
     scan.walk(tokens)
@@ -142,7 +169,13 @@ def render_markdown(source: str) -> Rendered:
         clean = _CLEANER.clean(body).strip()
         quotes.append(RawQuote(text=html_to_text(clean), html=clean, attribution=attribution))
     links = [RawLink(url=url, text=fold("".join(parts))) for url, parts in scan.links]
-    return Rendered(html=html, text=html_to_text(html), toc=toc, quotes=quotes, images=scan.images, links=links)
+    return Rendered(html=html, text=html_to_text(html), toc=_toc(tokens), quotes=quotes, images=scan.images,
+                    links=links)
+
+
+def sanitise(html: str) -> str:
+    """Sanitise HTML with the rules every rendered body goes through."""
+    return _CLEANER.clean(html)
 
 
 def html_to_text(html: str) -> str:
@@ -151,11 +184,6 @@ def html_to_text(html: str) -> str:
     writer.walk(parse_html(html))
     writer.flush()
     return "".join(writer.out)
-
-
-def slugify(text: str) -> str:
-    """Make a GitHub/kramdown style anchor: lowercase, punctuation dropped, spaces to hyphens."""
-    return re.sub(r"[^\w\- ]", "", text.lower()).replace(" ", "-")
 
 
 def _plain(children: list[Token] | None) -> str:
@@ -170,75 +198,11 @@ def _plain(children: list[Token] | None) -> str:
     return fold("".join(parts))
 
 
-def _strip_ial(inline: Token) -> bool:
-    """Remove kramdown attribute lists from an inline token's text; report whether there were any."""
-    children = inline.children or []
-    found = False
-    for child in children:
-        if child.type == "text" and "{:" in child.content:
-            child.content, count = _IAL.subn("", child.content)
-            found = found or count > 0
-    if found:  # the list usually sits on a line of its own, leaving a soft break dangling
-        while children and (children[-1].type == "softbreak" or _blank(children[-1])):
-            children.pop()
-        while children and (children[0].type == "softbreak" or _blank(children[0])):
-            children.pop(0)
-        if children and children[-1].type == "text":
-            children[-1].content = children[-1].content.rstrip()
-    return found
-
-
-def _blank(token: Token) -> bool:
-    return token.type == "text" and not token.content.strip()
-
-
-def _drop_kramdown(tokens: list[Token]) -> list[Token]:
-    """Strip kramdown-only syntax, dropping paragraphs that held nothing else and '* TOC {:toc}' lists."""
-    drop: set[int] = set()
-    for index, token in enumerate(tokens):
-        if token.type != "inline" or not token.children:
-            continue
-        opener = tokens[index - 1]
-        last = token.children[-1]
-        if opener.type == "heading_open" and last.type == "text" and (match := _HEADER_ID.search(last.content)):
-            opener.meta["anchor"] = match.group(1)
-            last.content = last.content[: match.start()].rstrip()
-        if not _strip_ial(token):
-            continue
-        if "{:toc}" in token.content.replace(" ", ""):
-            drop.update(_enclosing_list(tokens, index))
-        if not token.children and opener.type == "paragraph_open":
-            drop.update((index - 1, index, index + 1))
-            # "{: #id}" on the line after a heading names that heading.
-            match = _HEADER_ID.match(token.content.strip())
-            if match and index >= 4 and tokens[index - 2].type == "heading_close":
-                tokens[index - 4].meta["anchor"] = match.group(1)
-    return [token for index, token in enumerate(tokens) if index not in drop]
-
-
-def _enclosing_list(tokens: list[Token], index: int) -> range:
-    level = tokens[index].level - 3  # list > item > paragraph > inline
-    opens = [i for i, t in enumerate(tokens[:index]) if t.type.endswith("list_open") and t.level == level]
-    closes = [i for i, t in enumerate(tokens) if i > index and t.type.endswith("list_close") and t.level == level]
-    return range(opens[-1], closes[0] + 1) if opens and closes else range(0)
-
-
-def _assign_anchors(tokens: list[Token]) -> list[Heading]:
-    seen: set[str] = set()
-    toc: list[Heading] = []
-    for index, token in enumerate(tokens):
-        if token.type != "heading_open":
-            continue
-        text = _plain(tokens[index + 1].children)
-        base = token.meta.get("anchor") or slugify(text) or "section"
-        anchor, n = base, 0
-        while anchor in seen:
-            n += 1
-            anchor = f"{base}-{n}"
-        seen.add(anchor)
-        token.attrSet("id", anchor)
-        toc.append(Heading(level=int(token.tag[1]), text=text, anchor=anchor))
-    return toc
+def _toc(tokens: list[Token]) -> list[Heading]:
+    """Every heading in order, its anchor the id kramdown gave it ("" when it has none)."""
+    return [Heading(level=int(token.tag[1]), text=_plain(tokens[index + 1].children),
+                    anchor=str(token.attrGet("id") or ""))
+            for index, token in enumerate(tokens) if token.type == "heading_open"]
 
 
 def _safe_url(url: str) -> bool:
@@ -362,7 +326,7 @@ class _TextWriter:
         for child in node.children:
             if isinstance(child, str):
                 self.buffer.append(child)
-            elif child.tag in _SKIPPED or "footnote-backref" in (child.get("class") or ""):
+            elif child.tag in _SKIPPED or "reversefootnote" in (child.get("class") or ""):
                 continue
             elif child.tag == "pre":  # code keeps its line breaks and indentation
                 self.brk(2)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from service.content.kramdown.options import MarkdownOptions, markdown_options
 from service.content.models import Problem
 
 
@@ -26,6 +27,7 @@ class SiteConfig:
     defaults: list[dict[str, Any]] = field(default_factory=list)
     exclude: tuple[str, ...] = ()
     values: dict[str, Any] = field(default_factory=dict)  # everything, for {{ site.* }}
+    markdown: MarkdownOptions = field(default_factory=MarkdownOptions)  # `kramdown:` options that change output
 
     @property
     def tz(self) -> ZoneInfo:
@@ -57,6 +59,8 @@ def load_site_config(content_dir: Path) -> tuple[SiteConfig, list[Problem]]:
     posts = collections.get("posts") if isinstance(collections.get("posts"), dict) else {}
     separator = data.get("excerpt_separator", "\n\n")
     exclude = data.get("exclude") if isinstance(data.get("exclude"), list) else []
+    markdown, unusable = markdown_options(data.get("kramdown"))
+    problems += [Problem("_config.yml", None, "warning", message) for message in unusable]
     config = SiteConfig(
         # collections.posts.permalink, when set, wins over the site-wide style (Configuration#add_default_collections)
         permalink=str(posts.get("permalink") or data.get("permalink") or "date"),
@@ -70,6 +74,7 @@ def load_site_config(content_dir: Path) -> tuple[SiteConfig, list[Problem]]:
         defaults=[d for d in defaults if isinstance(d, dict)],
         exclude=tuple(str(e) for e in exclude if e is not None),
         values=data,
+        markdown=markdown,
     )
     return config, problems
 

@@ -40,10 +40,14 @@ _PR_SET_PDEATHSIG = 1
 class _ChildWriterTask(SubWriterTask):
     """A Whoosh sub-writer that dies with the reindex that started it (a killed reindex leaves no orphan)."""
 
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._parent = os.getpid()  # made in the parent, before the fork
+
     def run(self) -> None:
         with contextlib.suppress(OSError, AttributeError):  # not Linux: the parent's own cleanup still stops it
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() == 1:  # the parent died before the call above took effect
+        if os.getppid() != self._parent:  # the parent died before the call above took effect
             os._exit(1)
         super().run()
 

@@ -1,0 +1,99 @@
+"""Helpers for tests that run real gunicorn processes on loopback ports."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+
+def free_port() -> int:
+    """Return a loopback port nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def procfile_command(repo: Path, kind: str) -> list[str]:
+    """Return the Procfile's command for a process type (web, release) as an argument list."""
+    for line in (repo / "Procfile").read_text().splitlines():
+        if line.startswith(f"{kind}:"):
+            return shlex.split(line.split(":", 1)[1])
+    raise AssertionError(f"Procfile has no {kind} line")
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+
+def get(url: str, timeout: float = 10, headers: dict[str, str] | None = None, method: str = "GET") -> Answer:
+    """Fetch url; return status, headers and the JSON body (None when it is not JSON); HTTP errors included."""
+    request = urllib.request.Request(url, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            raw, status, found = response.read(), response.status, dict(response.headers)
+    except urllib.error.HTTPError as exc:
+        raw, status, found = exc.read(), exc.code, dict(exc.headers)
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        body = None
+    return Answer(status, found, body)
+
+
+def wait_until_answers(url: str, process: subprocess.Popen[Any], timeout: float, log: Path | None = None) -> float:
+    """Poll url until it answers 200; return the seconds it took. Fails if the process exits or time runs out."""
+    started = time.monotonic()
+    while True:
+        try:
+            if get(url, timeout=2).status == 200:
+                return time.monotonic() - started
+        except OSError:
+            pass
+        detail = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
+        assert process.poll() is None, f"the web process exited with {process.returncode}:\n{detail}"
+        assert time.monotonic() - started < timeout, f"{url} did not answer 200 within {timeout} s:\n{detail}"
+        time.sleep(0.1)
+
+
+def listens_on_all_interfaces(port: int) -> bool:
+    """Say whether some socket listens on 0.0.0.0:port or [::]:port (read from /proc, no packet sent)."""
+    wanted = f":{port:04X}"
+    for table, everywhere in (("/proc/net/tcp", "00000000"), ("/proc/net/tcp6", "0" * 32)):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            local, state = row.split()[1], row.split()[3]
+            if state == "0A" and local == everywhere + wanted:  # 0A: LISTEN
+                return True
+    return False
+
+
+def stop(process: subprocess.Popen[Any], timeout: float = 20) -> None:
+    """Stop a process we started (SIGTERM, then SIGKILL if it lingers)."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+def path_with(bin_dir: Path) -> str:
+    """Return PATH with bin_dir first, so `gunicorn` and `flask` are that environment's."""
+    return f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}"
