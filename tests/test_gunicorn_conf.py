@@ -74,7 +74,9 @@ def test_two_web_processes_on_one_machine_get_their_own_control_socket(settings:
 
 
 def test_make_run_stays_on_loopback_even_when_port_is_set() -> None:
-    done = subprocess.run(["make", "-n", "run"], cwd=REPO, capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "PORT": "5000"})
+    # Under CI this runs inside another make, which would add "Entering/Leaving directory" lines.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    done = subprocess.run(["make", "--no-print-directory", "-n", "run"], cwd=REPO, capture_output=True,
+                          text=True, timeout=60, env={**env, "PORT": "5000"})
     serve = done.stdout.strip().splitlines()[-1]
     assert serve.startswith('HOST="${HOST:-127.0.0.1}" sh -c'), serve

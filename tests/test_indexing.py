@@ -104,13 +104,13 @@ def _vocabulary(index: Path) -> Any:
 
 
 def comparable(body: Any) -> Any:
-    """Drop what legitimately differs between two answers from the same build: timings and BM25 scores.
+    """Drop what legitimately differs between two answers from the same content: timings.
 
-    Whoosh counts a deleted document in its term statistics until segments merge, so a search score on an
-    incrementally updated index can differ in the last digits from a fresh build's; hits and their order must not.
+    Scores stay: an incrementally updated build scores over its live documents only (search/whoosh/scoring.py),
+    so its scores, and the order of near ties, are a fresh build's.
     """
     if isinstance(body, dict):
-        return {k: comparable(v) for k, v in body.items() if k not in ("took_ms", "score")}
+        return {k: comparable(v) for k, v in body.items() if k != "took_ms"}
     if isinstance(body, list):
         return [comparable(v) for v in body]
     return body

@@ -16,7 +16,7 @@ from whoosh.query import And, Query, Term
 from service.search import facets, pages, vocabulary
 from service.search.models import Page, PostFilter, SearchRequest, SearchResult
 from service.search.shared import per_build
-from service.search.whoosh import execute, storage
+from service.search.whoosh import execute, scoring, storage
 from service.search.whoosh.docsets import Bits, DocSets
 from service.search.whoosh.planner import MAX_COMPLETIONS, Or, Planner, filter_query
 from service.search.whoosh.schema import COMMON_WORDS, FUNCTION_STEMS, typed_words
@@ -47,11 +47,19 @@ class WhooshIndex:
         # Built once per opened build: a list scan per post request cost 16% of an uncached post at 10,000 posts.
         self._positions = {slug: at for at, slug in enumerate(self.manifest.get("order") or [])}
         self._ix = index.open_dir(str(build_dir))
-        self._searcher = self._ix.searcher()
+        self._searcher = self._ix.searcher(weighting=self._weighting(build_dir))
         self._generation = self._ix.latest_generation()
         self._filters: dict[tuple[str, PostFilter], int] = {}
         self._columns: dict[str, Any] = {}
         self._pages = pages.open_pages(build_dir)
+
+    def _weighting(self, build_dir: Path) -> Any:
+        """BM25F over live documents when the build carries its length sums (every build written since)."""
+        found = scoring.read_lengths(build_dir)
+        if found is None:
+            return scoring.BM25F()
+        docs, lengths = found
+        return scoring.LiveBM25F(docs, lengths, lambda field, text: self.docsets().term(field, text).bit_count())
 
     def close(self) -> None:
         self._searcher.close()

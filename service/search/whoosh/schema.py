@@ -14,7 +14,7 @@ from whoosh.lang.porter import stem
 
 from service.search import analysis
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"  # 6: live-document length sums beside each build (scoring.py)
 # Query-time weights (BM25F scores each field, these scale them): a title match beats many body matches.
 # Quote text is part of the body; a quote document keeps its attribution in labels.
 FIELD_WEIGHTS = {"title": 8.0, "labels": 3.0, "excerpt": 2.0, "body": 1.0}

@@ -25,6 +25,7 @@ from service.content.models import Post
 from service.search import facets, vocabulary
 from service.search.documents import image_record, post_record, quote_record, slugify, summary_record
 from service.search.hits import hit_record
+from service.search.whoosh import scoring
 from service.search.whoosh.schema import index_schema, title_key
 
 SIDE_FILE = vocabulary.FILE
@@ -160,6 +161,7 @@ def write_sidecars(build_dir: Path) -> None:
     try:
         with ix.reader() as reader:
             vocabulary.save(build_dir / SIDE_FILE, read_vocabularies(reader), ix.latest_generation())
+            scoring.write_full_lengths(build_dir, reader)
     finally:
         ix.close()
 
@@ -240,8 +242,13 @@ def update_index(build_dir: Path, base_dir: Path, remove: list[str], add: list[P
     written = 0
     base_vocabulary = vocabulary.load(base_dir / SIDE_FILE, ix.latest_generation())
     delta: dict[str, dict[str, int]] = {}
+    base_lengths = scoring.read_lengths(base_dir)
+    fields = scoring.scorable_fields(ix.schema)
     try:
         texts = _stored_texts(ix, remove)
+        with ix.searcher() as searcher:
+            doomed = [d for slug in remove for d in searcher.document_numbers(slug=slug)]
+            removed_lengths = scoring.lengths_of(searcher.reader(), doomed, fields)
         if base_vocabulary:
             delta = _removed_counts(ix, remove, texts, base_vocabulary)
         writer = ix.writer(limitmb=128)
@@ -259,6 +266,16 @@ def update_index(build_dir: Path, base_dir: Path, remove: list[str], add: list[P
             raise
         writer.commit(mergetype=MERGE_SMALL)
         generation = ix.latest_generation()
+        with ix.searcher() as searcher:
+            reader = searcher.reader()
+            if base_lengths is None:
+                scoring.write_full_lengths(build_dir, reader)
+            else:  # the base's sums, minus what went, plus what came: the sums a fresh build would have
+                fresh = [d for slug in sorted({p.slug for p in add}) for d in searcher.document_numbers(slug=slug)]
+                added_lengths = scoring.lengths_of(reader, fresh, fields)
+                docs, totals = base_lengths
+                scoring.write_lengths(build_dir, docs - len(doomed) + len(fresh), {
+                    name: totals.get(name, 0) - removed_lengths[name] + added_lengths[name] for name in fields})
     finally:
         ix.close()
     if base_vocabulary:  # exact counts from the base's exact counts: no walk over every word of the site
