@@ -23,8 +23,9 @@ from service.content.loader import LoadResult
 from service.content.models import Problem
 from service.incremental import Scan, pause_point, prune_cache, read_json, scan_content
 from service.schemas.pages import write_post_pages
-from service.search import CURRENT, current_build_dir, update_index, write_index
+from service.search import CURRENT, current_build_dir, update_index, write_index, write_site
 from service.search.documents import slugify
+from service.site_build import read_site_for_build
 
 BUILDS = "builds"
 CACHE = "cache"
@@ -115,9 +116,9 @@ def lock_is_free(index_dir: Path) -> bool:
     return True
 
 
-def compute_build_id(scan: Scan) -> str:
+def compute_build_id(scan: Scan, site: bytes = b"") -> str:
     """Derive the build id from the program, the settings and what is served, so replicas agree."""
-    digest = hashlib.sha256(scan.key.encode() + b"\0")
+    digest = hashlib.sha256(scan.key.encode() + b"\0" + hashlib.sha256(site).digest())
     for slug, print_ in sorted(scan.fingerprints.items()):
         digest.update(f"{slug}\0{print_}\0".encode())
     for problem in sorted(scan.result.problems, key=str):
@@ -197,7 +198,8 @@ def _build(content_dir: Path, index_dir: Path, preview: bool, progress: Callable
     scan = scan_content(content_dir, cache_dir, preview=preview, image_widths=image_widths, full=full,
                         progress=progress)
     result = scan.result
-    build_id = compute_build_id(scan)
+    site = read_site_for_build(content_dir, scan)  # pages, collections, data, authors: the site sidecar
+    build_id = compute_build_id(scan, site)
     target = index_dir / BUILDS / build_id
     summary = BuildSummary(build_id, len(result.posts), len(result.hidden), result.files, result.problems,
                            parsed=scan.parsed)
@@ -213,7 +215,7 @@ def _build(content_dir: Path, index_dir: Path, preview: bool, progress: Callable
         summary.reused, summary.mode = True, "reused"
     else:
         summary.mode = _write_build(target, scan, manifest_for(build_id, result, scan.key), base,
-                                    None if full else previous)
+                                    None if full else previous, site)
     pause_point("switch")
     publish(index_dir, target)
     remove_old_builds(index_dir)
@@ -232,7 +234,7 @@ def _previous_fingerprints(base: Path, key: str) -> dict[str, str] | None:
 
 
 def _write_build(target: Path, scan: Scan, manifest: dict[str, Any], base: Path | None,
-                 previous: dict[str, str] | None) -> str:
+                 previous: dict[str, str] | None, site: bytes = b"") -> str:
     """Write the build into a staging folder and rename it into place; return full or incremental."""
     staging = target.parent / f".staging-{target.name}-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
@@ -251,6 +253,7 @@ def _write_build(target: Path, scan: Scan, manifest: dict[str, Any], base: Path 
             write_index(staging, scan.result.posts)
             write_post_pages(staging, scan.result.posts)
             mode = "full"
+        write_site(staging, site)
         (staging / FINGERPRINTS).write_bytes(orjson.dumps(prints, option=orjson.OPT_SORT_KEYS))
         (staging / "build.json").write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
         pause_point("write")

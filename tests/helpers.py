@@ -97,3 +97,74 @@ def stop(process: subprocess.Popen[Any], timeout: float = 20) -> None:
 def path_with(bin_dir: Path) -> str:
     """Return PATH with bin_dir first, so `gunicorn` and `flask` are that environment's."""
     return f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}"
+
+
+def site_oracle_differences(client: Any, oracle: dict[str, Any], site_url: str = "") -> list[str]:
+    """Compare a served site with what Jekyll made of it (a jekyll-site-oracle.json); return what differs.
+
+    Pages and documents Jekyll shows by default: listed with its URL and title, and resolved at that URL;
+    redirects of shown files: resolved to the target; data, site settings and each post's authors.
+    """
+    out: list[str] = []
+
+    def listed(url: str) -> list[dict[str, Any]]:
+        items, page = [], 1
+        while True:
+            body = client.get(f"{url}?per_page=100&page={page}").get_json()
+            items += body["items"]
+            if page >= body["pages"]:
+                return items
+            page += 1
+
+    def local(url: str | None) -> str | None:
+        return url[len(site_url):] if url and site_url and url.startswith(site_url) else url
+
+    want = {p["path"]: (p["url"], p["title"], "page", p) for p in oracle["pages"] if p["shown_by_default"]}
+    for collection in oracle["collections"]:
+        want |= {d["path"]: (d["url"], d["title"], "document", d) for d in collection["docs"] if d["shown_by_default"]}
+    got = {p["path"]: (local(p["url"]), p["title"]) for p in listed("/api/pages")}
+    for collection in client.get("/api/collections").get_json()["items"]:
+        got |= {d["path"]: (local(d["url"]), d["title"])
+                for d in listed(f"/api/collections/{collection['label']}/documents")}
+    for path in sorted(want.keys() | got.keys()):
+        if want.get(path, (None, None))[:2] != got.get(path):
+            out.append(f"{path}: Jekyll {want.get(path, (None,))[:2]}, served {got.get(path)}")
+    written = {c["label"]: c["output"] for c in oracle["collections"]}
+    redirected = {r["from"] for r in oracle["redirects"]}
+    for path, (url, _title, kind, item) in sorted(want.items()):
+        if kind == "document" and not written[next(c["label"] for c in oracle["collections"] if item in c["docs"])]:
+            continue
+        if url in redirected:  # a redirect_to file: its URL is the redirect page
+            continue
+        answer = client.get("/api/resolve", query_string={"path": url}).get_json()
+        if answer.get("type") != kind or answer["item"]["path"] != path or local(answer.get("url")) != url:
+            out.append(f"resolve {url}: expected the {kind} {path}, got {str(answer)[:200]}")
+    shown = {p for p in want} | {"_posts/" + p["path"] for p in oracle["posts"] if p["shown_by_default"]}
+    for pair in oracle["redirects"]:
+        if pair["source"] not in shown:
+            continue  # Jekyll writes no redirect for a file it does not publish
+        answer = client.get("/api/resolve", query_string={"path": pair["from"]}).get_json()
+        if answer.get("type") != "redirect" or answer.get("location") != pair["to"] or answer.get("status") != 301:
+            out.append(f"redirect {pair['from']}: expected {pair['to']}, got {str(answer)[:200]}")
+    if client.get("/api/data").get_json() != oracle["data"]:
+        out.append("/api/data differs from site.data")
+    site = client.get("/api/site").get_json()
+    for key in ("title", "description", "url", "baseurl"):
+        jekyll = oracle["site"].get(key)
+        if (site.get(key) or None) != (jekyll or None):
+            out.append(f"/api/site {key}: Jekyll {jekyll!r}, served {site.get(key)!r}")
+    served = {p["slug"]: p for p in listed("/api/posts")}
+    by_slug = {a["slug"]: a for a in listed("/api/authors")}
+    for post in oracle["posts"]:
+        if not post["shown_by_default"]:
+            continue
+        names = post["authors"] if post["authors"] else post["author"]
+        names = [names] if isinstance(names, str) else [n for n in names or [] if n is not None]
+        mine = served.get(post["slug"])
+        if mine is None:
+            out.append(f"post {post['path']} not served")
+            continue
+        handles = sorted((by_slug.get(a["slug"], {}).get("handle") or a["name"]) for a in mine["authors"])
+        if sorted(dict.fromkeys(str(n) for n in names)) != handles:
+            out.append(f"post {post['path']}: Jekyll's authors {names}, served {mine['authors']}")
+    return out

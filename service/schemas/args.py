@@ -44,7 +44,8 @@ class PostFilterArgs(PaginationArgs):
 
 # Every key a post object can have (detail); `fields=` picks among these.
 POST_FIELDS = ("id", "slug", "title", "date", "url", "categories", "tags", "excerpt", "image", "reading_time",
-               "word_count", "excerpt_html", "html", "text", "quotes", "images", "links", "toc", "meta", "prev", "next")
+               "word_count", "authors", "excerpt_html", "html", "text", "quotes", "images", "links", "toc", "meta",
+               "prev", "next")
 # The heavy parts lists leave out unless `include=` (or `fields=`) asks for them.
 POST_PARTS = ("html", "text", "excerpt_html", "quotes", "images", "links", "toc", "meta")
 

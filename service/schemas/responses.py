@@ -42,6 +42,11 @@ class PostRefSchema(Schema):
     url = SiteURL(required=True)
 
 
+class AuthorRefSchema(Schema):
+    name = fields.String(required=True)
+    slug = fields.String(required=True, metadata={"description": "The author's key (/api/authors/{slug})."})
+
+
 class ImageVariantSchema(Schema):
     width = fields.Integer(required=True)
     height = fields.Integer(required=True)
@@ -129,6 +134,7 @@ class PostSummarySchema(Schema):
     image = fields.Nested(ImageSchema, allow_none=True)
     reading_time = fields.Integer(metadata={"description": "Minutes."})
     word_count = fields.Integer()
+    authors = fields.List(fields.Nested(AuthorRefSchema), metadata={"description": "From `author`/`authors`."})
 
 
 class PostItemSchema(PostSummarySchema):

@@ -10,7 +10,7 @@ from typing import Any
 from service.content.models import Image, Post, PostRef, Quote
 
 SUMMARY_FIELDS = ("id", "slug", "title", "date", "url", "categories", "tags", "excerpt", "image",
-                  "reading_time", "word_count")
+                  "reading_time", "word_count", "authors")
 
 
 def slugify(name: str) -> str:
@@ -44,6 +44,7 @@ def post_record(post: Post) -> dict[str, Any]:
         "meta": post.meta,
         "published": post.published,
         "draft": post.draft,
+        "authors": post.authors,
     }
 
 

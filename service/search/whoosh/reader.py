@@ -16,6 +16,7 @@ from whoosh.query import And, Query, Term
 from service.search import facets, pages, vocabulary
 from service.search.models import Page, PostFilter, SearchRequest, SearchResult
 from service.search.shared import per_build
+from service.search.site_store import SiteView, site_view
 from service.search.whoosh import execute, scoring, storage
 from service.search.whoosh.docsets import Bits, DocSets
 from service.search.whoosh.planner import MAX_COMPLETIONS, Or, Planner, filter_query
@@ -89,6 +90,10 @@ class WhooshIndex:
     def list_record(self, docnum: int, kind: str) -> dict[str, Any]:
         """Return what lists show of a document: a post's summary, a quote's or an image's record."""
         return orjson.loads(self._column("summary" if kind == "post" else "hit")[docnum])
+
+    def site(self) -> SiteView:
+        """The build's site sidecar (pages, documents, data, authors, redirects, settings)."""
+        return site_view(self.path)
 
     def get_post(self, slug: str) -> dict[str, Any] | None:
         return self._stored(f"post:{slug}")

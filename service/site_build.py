@@ -1,0 +1,28 @@
+"""The one place a build reads the site besides posts: after the scan, before the index is written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from service.content.site_reader import read_site
+from service.incremental import Scan, fingerprint
+from service.search import site_payload
+
+
+def read_site_for_build(content_dir: Path, scan: Scan) -> bytes:
+    """Read pages, collections, data and authors; give each visible post its authors; return the sidecar bytes.
+
+    Authors come from site-wide records (`_data`, `_config.yml`, an authors collection), so they are joined here,
+    after the parse cache: the posts' fingerprints are taken again so the incremental diff sees a changed join.
+    """
+    result = scan.result
+    site = read_site(content_dir, result.site, result.posts)
+    by_slug = {a.slug: a for a in site.authors}
+    for post in result.posts:
+        post.authors = [{"name": by_slug[s].name, "slug": s} for s in site.post_authors.get(post.slug, [])]
+        if post.slug in scan.fingerprints:
+            scan.fingerprints[post.slug] = fingerprint(post)
+    result.problems.extend(site.problems)
+    counts = {"posts": len(result.posts), "pages": len(site.pages), "documents": len(site.documents),
+              "data_files": len(site.data_files), "authors": len(site.authors), "redirects": len(site.redirects)}
+    return site_payload(site, result.posts, counts)
