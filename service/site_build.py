@@ -19,7 +19,7 @@ def read_site_for_build(content_dir: Path, scan: Scan) -> bytes:
     site = read_site(content_dir, result.site, result.posts)
     by_slug = {a.slug: a for a in site.authors}
     for post in result.posts:
-        post.authors = [{"name": by_slug[s].name, "slug": s} for s in site.post_authors.get(post.slug, [])]
+        post.authors = [{"name": by_slug[s].name, "slug": s} for s in site.post_authors.get(post.path, [])]
         if post.slug in scan.fingerprints:
             scan.fingerprints[post.slug] = fingerprint(post)
     result.problems.extend(site.problems)

@@ -78,6 +78,6 @@ class SiteContent:
     data: dict[str, Any] = field(default_factory=dict)  # site.data
     data_files: list[str] = field(default_factory=list)
     authors: list[Author] = field(default_factory=list)
-    post_authors: dict[str, list[str]] = field(default_factory=dict)  # post slug -> author slugs
+    post_authors: dict[str, list[str]] = field(default_factory=dict)  # post path -> author slugs
     redirects: list[Redirect] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)

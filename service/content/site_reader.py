@@ -168,7 +168,7 @@ def _join_authors(content: SiteContent, posts: list[Post]) -> None:
             author = index.find(name)
             slugs.append(author.slug)
             author.posts.append(post.slug)
-        content.post_authors[post.slug] = list(dict.fromkeys(slugs))
+        content.post_authors[post.path] = list(dict.fromkeys(slugs))
     content.authors = sorted(index.records.values(), key=lambda a: a.slug)
 
 
