@@ -140,6 +140,8 @@ def site_oracle_differences(client: Any, oracle: dict[str, Any], site_url: str =
         answer = client.get("/api/resolve", query_string={"path": url}).get_json()
         if answer.get("type") != kind or answer["item"]["path"] != path or local(answer.get("url")) != url:
             out.append(f"resolve {url}: expected the {kind} {path}, got {str(answer)[:200]}")
+        elif kind == "document" and answer["item"]["id"] != item["id"]:
+            out.append(f"{path}: Jekyll's id {item['id']!r}, served {answer['item']['id']!r}")
     shown = {p for p in want} | {"_posts/" + p["path"] for p in oracle["posts"] if p["shown_by_default"]}
     # Jekyll writes no redirect for a file it does not publish; of two files claiming one path, the last one wins.
     targets = {pair["from"]: pair["to"] for pair in oracle["redirects"] if pair["source"] in shown}

@@ -65,6 +65,12 @@ class _InnerFilter(EntryFilter):
         return super().keeps(rel[len(self._prefix):] if rel.startswith(self._prefix) else rel, is_dir)
 
 
+def document_key(path: str, collection: Collection) -> str:
+    """A document's key in the API: its path inside the collection folder, without the extension."""
+    inner = path[len(collection.directory) + 1:] if path.startswith(collection.directory + "/") else path
+    return posixpath.splitext(inner)[0]
+
+
 def file_date_and_slug(path: str) -> tuple[str | None, str]:
     """Document#populate_title: the date text and slug a document's file name gives."""
     dated = DATED.match(path)
@@ -98,7 +104,8 @@ def document_id(url: str, data: dict[str, Any], path: str) -> str:
     """Document#id: the URL's folder joined with the slug (or the file's base name)."""
     ext = posixpath.splitext(path)[1]
     name = data.get("slug") or posixpath.basename(path[: len(path) - len(ext)])
-    return posixpath.join(posixpath.dirname(url), str(name))
+    # Ruby's File.dirname ignores a trailing slash: the id of /about/ is /index, not /about/index.
+    return posixpath.join(posixpath.dirname(url.rstrip("/")) or "/", str(name))
 
 
 def _list(value: Any) -> list[Any]:

@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 from service.content.authors import AuthorIndex, author_records, post_author_names
 from service.content.collections import (
     document_id,
+    document_key,
     document_url,
     file_date_and_slug,
     find_documents,
@@ -57,7 +58,7 @@ def read_site(content_dir: Path, site: SiteConfig, posts: list[Post], now: datet
             doc.url = _url(lambda d=data_, p=doc.path, c=collection, w=when: document_url(p, c, d, w), doc,
                            content.problems)
             doc.id = document_id(doc.url, data_, doc.path)
-            doc.slug = url_slug(doc.url)
+            doc.slug = document_key(doc.path, collection)
         shown = [d for d in found if _shown(d[0], site, now)]
         documents += [next(d for d in shown if d[0] is doc) for doc in sort_documents([d[0] for d in shown],
                                                                                       collection)]
@@ -111,7 +112,9 @@ def _read(content_dir: Path, path: str, site: SiteConfig, kind: str, problems: l
                 problems.append(Problem(path, None, "error", str(exc)))
                 return None
         if doc.title is None:  # Document#populate_title
-            doc.title = title_from_slug(str(data.get("slug") or slug))
+            doc.title = title_from_slug(slug)
+        if data.get("slug") is None or data.get("slug") is False:  # ...which then sets `slug` from the file name
+            data["slug"] = slug
     return doc, own, data
 
 

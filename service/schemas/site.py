@@ -26,7 +26,8 @@ class DocumentSummarySchema(Schema):
     kind = fields.String(metadata={"description": "page or document."})
     path = fields.String(metadata={"description": "Source file, relative to the site."})
     url = SiteURL(metadata={"description": "Public URL, as Jekyll writes it."})
-    slug = fields.String(metadata={"description": "The URL without slashes or .html: the short key."})
+    slug = fields.String(metadata={"description": "The short key: a page's URL without slashes or .html, a "
+                                               "document's path in its collection without the extension."})
     title = fields.String(allow_none=True)
     collection = fields.String(allow_none=True)
     id = fields.String(allow_none=True, metadata={"description": "Jekyll's document id (documents only)."})
