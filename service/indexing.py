@@ -130,6 +130,7 @@ def manifest_for(build_id: str, result: LoadResult, key: str = "") -> dict[str, 
     """Precompute what list endpoints need beyond the documents: counts, order and problems."""
     categories: Counter[str] = Counter()
     tags: Counter[str] = Counter()
+    authors: Counter[str] = Counter()
     months: Counter[tuple[int, int]] = Counter()
     names: dict[tuple[str, str], str] = {}
     for post in result.posts:
@@ -139,6 +140,9 @@ def manifest_for(build_id: str, result: LoadResult, key: str = "") -> dict[str, 
         for name in post.tags:
             tags[slugify(name)] += 1
             names.setdefault(("tag", slugify(name)), name)
+        for author in post.authors:
+            authors[author["slug"]] += 1
+            names.setdefault(("author", author["slug"]), author["name"])
         months[(post.date.year, post.date.month)] += 1
     return {
         "build_id": build_id,
@@ -150,6 +154,7 @@ def manifest_for(build_id: str, result: LoadResult, key: str = "") -> dict[str, 
         "files": result.files,
         "categories": [{"name": names[("category", s)], "slug": s, "count": n} for s, n in sorted(categories.items())],
         "tags": [{"name": names[("tag", s)], "slug": s, "count": n} for s, n in sorted(tags.items())],
+        "authors": [{"name": names[("author", s)], "slug": s, "count": n} for s, n in sorted(authors.items())],
         "archive": [{"year": y, "month": m, "count": n} for (y, m), n in sorted(months.items(), reverse=True)],
         "order": [p.slug for p in result.posts],
         "problems": [_problem_dict(p) for p in result.problems],

@@ -19,7 +19,7 @@ blp = Blueprint("posts", __name__, url_prefix="/api/posts", description="Blog po
 
 def post_filter(args: dict[str, Any]) -> PostFilter:
     """Build the index filter from parsed query arguments."""
-    names = ("category", "tag", "year", "month", "date_from", "date_to", "post")
+    names = ("category", "tag", "author", "year", "month", "date_from", "date_to", "post")
     return PostFilter(**{name: args.get(name) for name in names})
 
 

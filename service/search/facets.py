@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-FACETS = ("category", "tag", "year")
+FACETS = ("category", "tag", "author", "year")
 FACET_LIMIT = 100  # values per facet, the most common first
 Keys = tuple[tuple[str, ...], tuple[str, ...], str]  # category slugs, tag slugs, year of one document
 
@@ -58,7 +58,8 @@ class FacetTable:
 def display_names(manifest: dict[str, Any]) -> dict[str, dict[str, str]]:
     """Map category and tag slugs to the names authors wrote, from the build manifest."""
     return {"category": {c["slug"]: c["name"] for c in manifest.get("categories", [])},
-            "tag": {t["slug"]: t["name"] for t in manifest.get("tags", [])}}
+            "tag": {t["slug"]: t["name"] for t in manifest.get("tags", [])},
+            "author": {a["slug"]: a["name"] for a in manifest.get("authors", [])}}
 
 
 def shape(counts: Counter[str], names: dict[str, str], by_value: bool = False) -> list[dict[str, Any]]:
@@ -76,6 +77,7 @@ def site_facets(manifest: dict[str, Any], wanted: Sequence[str]) -> dict[str, li
     counts = {
         "category": Counter({c["slug"]: c["count"] for c in manifest.get("categories", [])}),
         "tag": Counter({t["slug"]: t["count"] for t in manifest.get("tags", [])}),
+        "author": Counter({a["slug"]: a["count"] for a in manifest.get("authors", [])}),
         "year": Counter[str](),
     }
     for entry in manifest.get("archive", []):

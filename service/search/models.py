@@ -16,6 +16,7 @@ class IndexUnavailable(Exception):
 class PostFilter:
     category: str | None = None  # category slug
     tag: str | None = None  # tag slug
+    author: str | None = None  # author slug
     year: int | None = None
     month: int | None = None
     date_from: date | None = None

@@ -183,6 +183,7 @@ def _documents(post: Post) -> list[dict[str, Any]]:
         "slug": post.slug,
         "category": ",".join(categories),
         "tag": ",".join(tags),
+        "author": ",".join(a["slug"] for a in post.authors),
         "year": post.date.strftime("%Y"),
         "month": post.date.strftime("%Y-%m"),
         "date": post.date.astimezone(UTC).replace(tzinfo=None),
