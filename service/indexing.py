@@ -25,7 +25,7 @@ from service.incremental import Scan, pause_point, prune_cache, read_json, scan_
 from service.schemas.pages import write_post_pages
 from service.search import CURRENT, current_build_dir, update_index, write_index, write_site
 from service.search.documents import slugify
-from service.site_build import read_site_for_build
+from service.site_build import SiteBuild, read_site_for_build
 
 BUILDS = "builds"
 CACHE = "cache"
@@ -204,7 +204,7 @@ def _build(content_dir: Path, index_dir: Path, preview: bool, progress: Callable
                         progress=progress)
     result = scan.result
     site = read_site_for_build(content_dir, scan)  # pages, collections, data, authors: the site sidecar
-    build_id = compute_build_id(scan, site)
+    build_id = compute_build_id(scan, site.payload)
     target = index_dir / BUILDS / build_id
     summary = BuildSummary(build_id, len(result.posts), len(result.hidden), result.files, result.problems,
                            parsed=scan.parsed)
@@ -239,7 +239,7 @@ def _previous_fingerprints(base: Path, key: str) -> dict[str, str] | None:
 
 
 def _write_build(target: Path, scan: Scan, manifest: dict[str, Any], base: Path | None,
-                 previous: dict[str, str] | None, site: bytes = b"") -> str:
+                 previous: dict[str, str] | None, site: SiteBuild | None = None) -> str:
     """Write the build into a staging folder and rename it into place; return full or incremental."""
     staging = target.parent / f".staging-{target.name}-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
@@ -251,14 +251,15 @@ def _write_build(target: Path, scan: Scan, manifest: dict[str, Any], base: Path 
         if base is not None and changed is not None and small:
             wanted = set(changed)
             posts = [p for p in scan.result.posts if p.slug in wanted]
-            update_index(staging, base, [s for s in changed if s in previous], posts)
+            update_index(staging, base, [s for s in changed if s in previous], posts,
+                         [site.pages[k] for k in changed if site is not None and k in site.pages])
             write_post_pages(staging, scan.result.posts, base, set(changed))
             mode = "incremental"
         else:
-            write_index(staging, scan.result.posts)
+            write_index(staging, scan.result.posts, pages=list(site.pages.values()) if site is not None else ())
             write_post_pages(staging, scan.result.posts)
             mode = "full"
-        write_site(staging, site)
+        write_site(staging, site.payload if site is not None else b"")
         (staging / FINGERPRINTS).write_bytes(orjson.dumps(prints, option=orjson.OPT_SORT_KEYS))
         (staging / "build.json").write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
         pause_point("write")

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import orjson
 
 from service.content.site_reader import read_site
 from service.incremental import Scan, fingerprint
 from service.search import site_payload
+from service.search.site_store import document_record
+from service.search.whoosh.writer import page_key
 
 
-def read_site_for_build(content_dir: Path, scan: Scan) -> bytes:
+@dataclass
+class SiteBuild:
+    payload: bytes  # the sidecar
+    pages: dict[str, dict[str, Any]] = field(default_factory=dict)  # index key -> record of each searchable page
+
+
+def read_site_for_build(content_dir: Path, scan: Scan) -> SiteBuild:
     """Read pages, collections, data and authors; give each visible post its authors; return the sidecar bytes.
 
     Authors come from site-wide records (`_data`, `_config.yml`, an authors collection), so they are joined here,
@@ -25,4 +38,13 @@ def read_site_for_build(content_dir: Path, scan: Scan) -> bytes:
     result.problems.extend(site.problems)
     counts = {"posts": len(result.posts), "pages": len(site.pages), "documents": len(site.documents),
               "data_files": len(site.data_files), "authors": len(site.authors), "redirects": len(site.redirects)}
-    return site_payload(site, result.posts, counts)
+    build = SiteBuild(site_payload(site, result.posts, counts))
+    # Pages and the documents of written collections are searchable (kind "page"); their fingerprints sit beside
+    # the posts' so an incremental build updates exactly the ones that changed.
+    written = {c.label for c in site.collections if c.output}
+    for doc in [*site.pages, *(d for d in site.documents if d.collection in written)]:
+        record = document_record(doc)
+        key = page_key(record)
+        build.pages[key] = record
+        scan.fingerprints[key] = hashlib.sha256(orjson.dumps(record)).hexdigest()[:32]
+    return build

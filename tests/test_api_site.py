@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any
+
+from service import create_app
+from service.indexing import reindex
+from tests.conftest import REPO
 
 HERON = "grey-heron-pair-nests-at-millbrook-reservoir"
 
@@ -68,3 +74,28 @@ def test_site_resources_are_cached_paginated_and_fail_as_json(client: Any) -> No
     for url in ("/api/pages/nope", "/api/collections/nope/documents", "/api/authors/nope", "/api/data/nope"):
         missing = client.get(url)
         assert missing.status_code == 404 and missing.get_json()["status"] == 404
+
+
+def test_pages_and_documents_are_searchable(client: Any) -> None:
+    body = client.get("/api/search?q=pothole&type=page").get_json()
+    assert [(h["kind"], h["path"]) for h in body["items"]] == [("document", "_guides/reporting-a-pothole.md")]
+    assert body["items"][0]["highlights"]["title"] == "Reporting a <mark>pothole</mark>"
+    assert client.get("/api/search?q=pothole").get_json()["total"] == 0  # posts stay posts
+    listed = client.get("/api/search?type=page").get_json()
+    assert listed["total"] == 3 and "text" not in listed["items"][0]
+
+
+def test_an_edited_page_is_searched_after_an_incremental_build(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(REPO / "content", content)
+    index_dir = tmp_path / "index"
+    reindex(content, index_dir)
+    about = content / "about.md"
+    about.write_text(about.read_text(encoding="utf-8").replace("independent newsroom", "cooperative newsroom"),
+                     encoding="utf-8")
+    summary = reindex(content, index_dir)
+    assert (summary.mode, summary.updated) == ("incremental", 1)
+    client = create_app({"TESTING": True, "CONTENT_DIR": str(content), "INDEX_DIR": str(index_dir)}).test_client()
+    assert client.get("/api/search?q=cooperative&type=page").get_json()["total"] == 1
+    assert client.get("/api/search?q=independent&type=page").get_json()["total"] == 0
+    assert "cooperative" in client.get("/api/pages/about").get_json()["text"]

@@ -114,8 +114,9 @@ class SearchArgs(PostFilterArgs):
         "description": "What the reader typed: words (all must match, stemmed, typos forgiven), \"a phrase\", "
                        "-excluded, a OR b; the last word also matches as a prefix unless followed by a space. "
                        "Empty: list what the filters match, newest first."})
-    type = fields.String(load_default="post", validate=validate.OneOf(["post", "quote", "image"]),
-                         metadata={"description": "What to search: posts, quotes (each with its post) or images."})
+    type = fields.String(load_default="post", validate=validate.OneOf(["post", "quote", "image", "page"]),
+                         metadata={"description": "What to search: posts, quotes (each with its post), images, or "
+                                                  "pages (pages and collection documents)."})
     sort = fields.String(load_default="relevance", validate=validate.OneOf(["relevance", "date", "-date"]),
                          metadata={"description": "relevance (default), date (oldest first) or -date (newest)."})
     typos = fields.Boolean(load_default=True, metadata={

@@ -280,6 +280,10 @@ class SearchHitSchema(PostSummarySchema, ImageFileSchema):
                                                                      "or null."})
     role = fields.String(metadata={"description": "Images: cover or inline."})
     local = fields.Boolean()
+    kind = fields.String(metadata={"description": "Pages: page, or document for a collection's document."})
+    path = fields.String(metadata={"description": "Pages: the source file."})
+    collection = fields.String(allow_none=True, metadata={"description": "Pages: the document's collection."})
+    layout = fields.String(allow_none=True)
     post = fields.Nested(PostRefSchema, metadata={"description": "Quotes and images: the post they are in."})
     score = fields.Float(metadata={"description": "Relevance (BM25F); exact matches rank above typo-corrected ones "
                                                   "whatever their score."})

@@ -89,7 +89,7 @@ class WhooshIndex:
 
     def list_record(self, docnum: int, kind: str) -> dict[str, Any]:
         """Return what lists show of a document: a post's summary, a quote's or an image's record."""
-        return orjson.loads(self._column("summary" if kind == "post" else "hit")[docnum])
+        return orjson.loads(self._column("summary" if kind in ("post", "page") else "hit")[docnum])
 
     def site(self) -> SiteView:
         """The build's site sidecar (pages, documents, data, authors, redirects, settings)."""
