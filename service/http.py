@@ -21,7 +21,8 @@ from service.response_cache import STORE_KEY, ResponseCache
 # Blueprints whose GET answers depend only on the index build and the request: they get ETags, long
 # Cache-Control and the response cache. Anything else (health, the reindex jobs, files) is left alone.
 CACHED_BLUEPRINTS = frozenset({"posts", "categories", "tags", "archive", "quotes", "images", "search", "feeds",
-                               "api-docs", "docs", "site", "pages", "collections", "authors", "resolve"})
+                               "api-docs", "docs", "site", "pages", "collections", "authors", "resolve",
+                               "changes"})
 EXPOSED_HEADERS = ["Link", "X-Total-Count", "ETag", "X-Content-Build"]
 # Flask-Compress suffixes a strong ETag with the coding it applied: "abc" becomes "abc:br".
 CODINGS = ("br", "gzip", "deflate", "zstd")

@@ -17,7 +17,7 @@ from typing import IO, Any
 
 import orjson
 
-from service import __version__
+from service import __version__, changes, webhook
 from service.content.images import DEFAULT_WIDTHS
 from service.content.loader import LoadResult
 from service.content.models import Problem
@@ -223,6 +223,7 @@ def _build(content_dir: Path, index_dir: Path, preview: bool, progress: Callable
                                     None if full else previous, site)
     pause_point("switch")
     publish(index_dir, target)
+    webhook.notify(index_dir, changes.record(index_dir, base, build_id, site.inventory))  # never waits
     remove_old_builds(index_dir)
     prune_cache(cache_dir, scan.cache_keys)
     summary.seconds = time.perf_counter() - started
@@ -260,6 +261,7 @@ def _write_build(target: Path, scan: Scan, manifest: dict[str, Any], base: Path 
             write_post_pages(staging, scan.result.posts)
             mode = "full"
         write_site(staging, site.payload if site is not None else b"")
+        changes.write_inventory(staging, site.inventory if site is not None else {})
         (staging / FINGERPRINTS).write_bytes(orjson.dumps(prints, option=orjson.OPT_SORT_KEYS))
         (staging / "build.json").write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
         pause_point("write")

@@ -20,6 +20,8 @@ from service.search.whoosh.writer import page_key
 class SiteBuild:
     payload: bytes  # the sidecar
     pages: dict[str, dict[str, Any]] = field(default_factory=dict)  # index key -> record of each searchable page
+    # key -> {kind, key, url, print} of everything served, for the change events (service/changes.py)
+    inventory: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def read_site_for_build(content_dir: Path, scan: Scan) -> SiteBuild:
@@ -42,9 +44,22 @@ def read_site_for_build(content_dir: Path, scan: Scan) -> SiteBuild:
     # Pages and the documents of written collections are searchable (kind "page"); their fingerprints sit beside
     # the posts' so an incremental build updates exactly the ones that changed.
     written = {c.label for c in site.collections if c.output}
-    for doc in [*site.pages, *(d for d in site.documents if d.collection in written)]:
+    for post in result.posts:
+        build.inventory[post.slug] = {"kind": "post", "key": post.slug, "url": post.url,
+                                      "print": scan.fingerprints.get(post.slug)}
+    for doc in [*site.pages, *site.documents]:
         record = document_record(doc)
         key = page_key(record)
-        build.pages[key] = record
-        scan.fingerprints[key] = hashlib.sha256(orjson.dumps(record)).hexdigest()[:32]
+        print_ = hashlib.sha256(orjson.dumps(record)).hexdigest()[:32]
+        if doc.kind == "page" or doc.collection in written:
+            build.pages[key] = record
+            scan.fingerprints[key] = print_
+        build.inventory[key] = {"kind": doc.kind, "key": doc.path, "url": doc.url if key in build.pages else None,
+                                "print": print_}
+    for path in site.data_files:
+        try:
+            print_ = hashlib.sha256((content_dir / path).read_bytes()).hexdigest()[:32]
+        except OSError:
+            continue
+        build.inventory[f"data:{path}"] = {"kind": "data", "key": path, "url": None, "print": print_}
     return build

@@ -36,6 +36,7 @@ def init_app(app: Flask) -> Api:
         archive,
         authors,
         categories,
+        changes,
         collections,
         docs,
         feeds,
@@ -53,6 +54,6 @@ def init_app(app: Flask) -> Api:
 
     api = docs.make_api(app)
     for module in (posts, categories, tags, archive, quotes, images, search, feeds, media, health, admin, site,
-                   site_pages, collections, authors, resolve):
+                   site_pages, collections, authors, resolve, changes):
         api.register_blueprint(module.blp)
     return api

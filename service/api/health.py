@@ -13,6 +13,7 @@ from service.api import Blueprint, current_index
 from service.indexing import last_reindex
 from service.schemas.responses import HealthSchema, ReadySchema
 from service.search import IndexUnavailable
+from service.webhook import last_delivery
 
 blp = Blueprint("health", __name__, description="Health checks.")
 
@@ -42,7 +43,8 @@ class Ready(MethodView):
         return {"status": "ready", "build_id": index.build_id, "posts": manifest.get("posts", 0),
                 "hidden": manifest.get("hidden", 0), "built_at": created, "age_seconds": _age(created),
                 "problems": manifest.get("problems", []),
-                "last_reindex": _last(Path(current_app.config["INDEX_DIR"]))}
+                "last_reindex": _last(Path(current_app.config["INDEX_DIR"])),
+                "webhook": last_delivery(Path(current_app.config["INDEX_DIR"]))}
 
 
 def _age(created: str | None) -> int | None:

@@ -349,6 +349,8 @@ class ReadySchema(HealthSchema):
     hidden = fields.Integer(metadata={"description": "Posts indexed but not shown (drafts, future, unpublished)."})
     last_reindex = fields.Dict(allow_none=True, metadata={"description": "Outcome of the latest reindex run "
                                                                          "(status, build_id, finished_at, ...)."})
+    webhook = fields.Dict(allow_none=True, metadata={"description": "The latest publish webhook delivery (status "
+                                                                    "delivered or failed, attempts, error, at)."})
 
 
 class ReindexJobSchema(Schema):

@@ -115,3 +115,29 @@ class ResolveArgs(StrictQuery):
 
 class DocumentListArgs(PaginationArgs):
     pass
+
+
+class ChangeSchema(Schema):
+    change = fields.String(metadata={"description": "added, updated or removed."})
+    kind = fields.String(metadata={"description": "post, page, document or data."})
+    key = fields.String(metadata={"description": "A post's slug, or the source path of anything else."})
+    url = SiteURL(allow_none=True, metadata={"description": "Its public URL, if it has one."})
+
+
+class ChangeEventSchema(Schema):
+    build_id = fields.String()
+    previous_build_id = fields.String(allow_none=True)
+    created_at = fields.String()
+    changes = fields.List(fields.Nested(ChangeSchema))
+
+
+class ChangesSchema(Schema):
+    build_id = fields.String(metadata={"description": "The build served now."})
+    since = fields.String()
+    changes = fields.List(fields.Nested(ChangeSchema), metadata={"description": "The net change per item."})
+    events = fields.List(fields.Nested(ChangeEventSchema), metadata={"description": "Each build, oldest first."})
+
+
+class ChangesArgs(StrictQuery):
+    since = fields.String(required=True, validate=validate.Length(min=1, max=64),
+                          metadata={"description": "A build id (X-Content-Build, /api/site's build_id)."})
