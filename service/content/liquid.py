@@ -4,7 +4,8 @@ Jekyll's own tags are handled here (`raw`, `highlight`, `post_url`, `link`, and 
 `_includes/` files with Jekyll's `name=value` parameters read as `include.name`); tags from plugins, and `include`
 when no `_includes/` folder is given, are dropped with a warning that names the tag. What remains is standard
 Liquid (`if`, `for`, `assign`, `capture`, `{{ site.* }}`, `{{ page.* }}`, filters), which python-liquid renders in
-lax mode, as Jekyll's Liquid does; a Jekyll filter it does not know passes its input through, as Liquid does when filters are not strict.
+lax mode, as Jekyll's Liquid does; a Jekyll filter it does not know passes its input through, as Liquid does
+when filters are not strict.
 """
 
 from __future__ import annotations
