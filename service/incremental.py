@@ -68,7 +68,7 @@ def code_fingerprint() -> str:
 
 
 def scan_key(content_dir: Path, preview: bool, image_widths: tuple[int, ...]) -> str:
-    """Hash what every post's parse depends on besides its own file: code, options and _config.yml."""
+    """Hash what every post's parse depends on besides its own file: code, options, _config.yml, _includes/."""
     digest = hashlib.sha256()
     config = content_dir / "_config.yml"
     try:
@@ -78,6 +78,14 @@ def scan_key(content_dir: Path, preview: bool, image_widths: tuple[int, ...]) ->
     for part in (__version__, SCHEMA_VERSION, code_fingerprint(), str(preview), repr(image_widths)):
         digest.update(part.encode() + b"\0")
     digest.update(config_bytes)
+    # A post's body may include any file of _includes/: an edited include re-renders every post.
+    includes = content_dir / "_includes"
+    for file in sorted(includes.rglob("*")) if includes.is_dir() else []:
+        if file.is_file():
+            try:
+                digest.update(file.relative_to(content_dir).as_posix().encode() + b"\0" + file.read_bytes())
+            except OSError:
+                digest.update(b"unreadable")
     return digest.hexdigest()
 
 
