@@ -27,6 +27,7 @@ from service.content.entries import EntryFilter
 from service.content.files import FrontMatterError, SourceFile, load_front_matter, read_source, split_front_matter
 from service.content.jekyll import PermalinkError, parse_date, title_from_slug
 from service.content.liquid import LinkTable, render_liquid
+from service.content.loader import includes_dir
 from service.content.markdown import html_to_text, render_markdown, sanitise
 from service.content.models import Link, Post, Problem
 from service.content.pages import MARKDOWN, find_pages, page_url, url_slug
@@ -36,8 +37,9 @@ from service.content.site import SiteConfig, deep_merge, front_matter_defaults
 from service.content.site_models import Collection, Document, SiteContent
 
 
-def read_site(content_dir: Path, site: SiteConfig, posts: list[Post], now: datetime | None = None) -> SiteContent:
-    """Read everything but posts; `posts` are the visible posts, newest first."""
+def read_site(content_dir: Path, site: SiteConfig, posts: list[Post], now: datetime | None = None, *,
+              preview: bool = False) -> SiteContent:
+    """Read everything but posts; `posts` are the visible posts, newest first; preview keeps hidden files too."""
     now = now or datetime.now(UTC)
     keep = EntryFilter(site)
     data, data_files, problems = read_data(content_dir, site.values)
@@ -59,10 +61,10 @@ def read_site(content_dir: Path, site: SiteConfig, posts: list[Post], now: datet
                            content.problems)
             doc.id = document_id(doc.url, data_, doc.path)
             doc.slug = document_key(doc.path, collection)
-        shown = [d for d in found if _shown(d[0], site, now)]
+        shown = [d for d in found if preview or _shown(d[0], site, now)]
         documents += [next(d for d in shown if d[0] is doc) for doc in sort_documents([d[0] for d in shown],
                                                                                       collection)]
-    pages = [p for p in pages if _shown(p[0], site, now)]
+    pages = [p for p in pages if preview or _shown(p[0], site, now)]
     links = LinkTable([*((p.path, p.url) for p in posts), *((d.path, d.url) for d, _, _ in pages + documents)],
                       site.baseurl)
     values = {**site.values, "data": data}
@@ -138,7 +140,7 @@ def _render(doc: Document, data: dict[str, Any], content_dir: Path, values: dict
     """Render a body as a post's is: Liquid, then Markdown for Markdown files (HTML files are only sanitised)."""
     warnings: list[str] = []
     page = {**data, "url": doc.url, "path": doc.path, "title": doc.title, "name": posixpath.basename(doc.path)}
-    body = render_liquid(doc.html, values, links, warnings.append, page)
+    body = render_liquid(doc.html, values, links, warnings.append, page, includes=includes_dir(content_dir, site))
     if posixpath.splitext(doc.path)[1].lower() in MARKDOWN:
         rendered = render_markdown(body, site.markdown)
         doc.html, doc.text, doc.toc = rendered.html, rendered.text, list(rendered.toc)
