@@ -12,9 +12,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Any:
     """Create the Flask app: defaults, then the environment, then test overrides."""
     from flask import Flask
 
-    from service import api, cli, errors, http, web
+    from service import api, cli, current, errors, http, web
     from service.config import DEFAULTS, from_environment
-    from service.search import IndexHolder
 
     app = Flask(__name__)
     app.url_map.merge_slashes = False  # "//etc/passwd" must reach the media check, not be redirected
@@ -31,7 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Any:
         app.config.update(test_config)
     for key in ("CONTENT_DIR", "INDEX_DIR"):
         app.config[key] = str(Path(app.config[key]).resolve())
-    app.extensions["broadsheet.index"] = IndexHolder(Path(app.config["INDEX_DIR"]))
+    current.init_app(app)
     http.init_app(app)
     api.init_app(app)
     errors.init_app(app)

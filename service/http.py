@@ -16,6 +16,7 @@ from flask_cors import CORS
 from werkzeug.datastructures import MultiDict
 
 from service.config import DEFAULTS, public_url, site_url
+from service.current import current_index_or_none
 from service.response_cache import STORE_KEY, ResponseCache
 
 # Blueprints whose GET answers depend only on the index build and the request: they get ETags, long
@@ -101,16 +102,6 @@ def built_at(index: Any) -> datetime | None:
     return _built_at[index.build_id]
 
 
-def _index() -> Any:
-    from service.api import current_index
-    from service.search import IndexUnavailable
-
-    try:
-        return current_index()
-    except IndexUnavailable:
-        return None
-
-
 def _cache_control() -> str:
     config = current_app.config
     return f"public, max-age={config['CACHE_MAX_AGE']}, stale-while-revalidate={config['CACHE_STALE_WHILE_REVALIDATE']}"
@@ -120,7 +111,7 @@ def _not_modified() -> Response | None:
     """Answer a conditional GET with 304 before doing any work, when the client already has this build's answer."""
     if not (request.if_none_match or request.if_modified_since) or request.if_none_match.star_tag or not cacheable():
         return None  # "*" asks whether the resource exists at all: only the view knows
-    index = _index()
+    index = current_index_or_none()
     if index is None:
         return None
     tag = etag_for(index.build_id, request.path, request.args)
@@ -166,7 +157,7 @@ def _finish(response: Response) -> Response:
     headers = response.headers
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "no-referrer")
-    index = _index() if response.status_code != 503 else None
+    index = current_index_or_none() if response.status_code != 503 else None
     if index is not None:
         headers["X-Content-Build"] = index.build_id
     if response.status_code == 304:

@@ -18,7 +18,7 @@ from flask_smorest import abort
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import TooManyRequests, Unauthorized
 
-from service.api import Blueprint
+from service.api.resource import Blueprint
 from service.content.images import parse_widths
 from service.incremental import read_json
 from service.indexing import ReindexBusy, acquire_lock, build_and_publish, last_reindex, lock_is_free, release_lock

@@ -8,9 +8,10 @@ from typing import Any
 from flask import current_app
 from flask.views import MethodView
 
-from service.api import Blueprint, current_index
 from service.api.posts import page_body
+from service.api.resource import Blueprint
 from service.config import public_url
+from service.current import current_index
 from service.schemas.args import ArchiveArgs
 from service.schemas.responses import ArchiveSchema
 from service.search import Page

@@ -7,8 +7,9 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import abort
 
-from service.api import Blueprint, current_index
 from service.api.posts import page_body, post_page
+from service.api.resource import Blueprint
+from service.current import current_index
 from service.schemas.args import LabelListArgs, PostListArgs
 from service.schemas.responses import CategoryDetailSchema, CategoryListSchema
 from service.search import Page

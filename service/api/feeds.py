@@ -11,10 +11,11 @@ from feedgen.feed import FeedGenerator
 from flask import Response, current_app
 from flask.views import MethodView
 
-from service.api import Blueprint, current_index
 from service.api.categories import find_label
 from service.api.posts import post_filter
+from service.api.resource import Blueprint
 from service.config import public_url, site_url
+from service.current import current_index
 from service.schemas.args import FeedArgs
 from service.schemas.responses import JsonFeedSchema
 

@@ -9,7 +9,8 @@ from typing import Any
 from flask import current_app
 from flask.views import MethodView
 
-from service.api import Blueprint, current_index
+from service.api.resource import Blueprint
+from service.current import current_index
 from service.indexing import last_reindex
 from service.schemas.responses import HealthSchema, ReadySchema
 from service.search import IndexUnavailable

@@ -11,7 +11,7 @@ from flask import Response, current_app, send_file
 from flask.views import MethodView
 from flask_smorest import abort
 
-from service.api import Blueprint
+from service.api.resource import Blueprint
 from service.content.images import SVG_MIME, ImageRefused, probe
 from service.content.variants import make_variant
 from service.schemas.args import MediaArgs

@@ -8,7 +8,8 @@ from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import abort
 
-from service.api import Blueprint, current_index
+from service.api.resource import Blueprint
+from service.current import current_index
 from service.schemas.args import POST_PARTS, PostFieldsArgs, PostListArgs, RelatedArgs
 from service.schemas.pages import finish
 from service.schemas.responses import PostListSchema, PostSchema, RelatedListSchema

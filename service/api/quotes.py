@@ -8,8 +8,9 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import abort
 
-from service.api import Blueprint, current_index
 from service.api.posts import page_body, post_filter
+from service.api.resource import Blueprint
+from service.current import current_index
 from service.http import uncached
 from service.schemas.args import QuoteListArgs, RandomQuoteArgs
 from service.schemas.responses import QuoteListSchema, QuoteSchema

@@ -6,8 +6,9 @@ from typing import Any
 
 from flask.views import MethodView
 
-from service.api import Blueprint, current_index
 from service.api.posts import post_filter
+from service.api.resource import Blueprint
+from service.current import current_index
 from service.schemas.args import SearchArgs, SuggestArgs
 from service.schemas.responses import SearchResultSchema, SuggestListSchema
 from service.search import SearchRequest

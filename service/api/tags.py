@@ -6,9 +6,10 @@ from typing import Any
 
 from flask.views import MethodView
 
-from service.api import Blueprint, current_index
 from service.api.categories import find_label, label_page
 from service.api.posts import post_page
+from service.api.resource import Blueprint
+from service.current import current_index
 from service.schemas.args import LabelListArgs, PostListArgs
 from service.schemas.responses import TagDetailSchema, TagListSchema
 
