@@ -12,7 +12,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Any:
     """Create the Flask app: defaults, then the environment, then test overrides."""
     from flask import Flask
 
-    from service import api, cli, current, errors, http, web
+    from service import api, caching, cli, current, delivery, errors, web
     from service.config import DEFAULTS, from_environment
 
     app = Flask(__name__)
@@ -31,7 +31,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Any:
     for key in ("CONTENT_DIR", "INDEX_DIR"):
         app.config[key] = str(Path(app.config[key]).resolve())
     current.init_app(app)
-    http.init_app(app)
+    delivery.init_app(app)
+    caching.init_app(app)  # after delivery: see its init_app
     api.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

@@ -12,7 +12,7 @@ from typing import Any
 
 from werkzeug.http import parse_date
 
-# The Flask side puts the build id here when a GET's answer may be stored (see service.http).
+# The Flask side puts the build id here when a GET's answer may be stored (see service.caching).
 STORE_KEY = "broadsheet.cache_build"
 MAX_ENTRY_BYTES = 2 * 1024 * 1024
 # Headers a 304 repeats from the 200 it stands for (RFC 9110 15.4.5).

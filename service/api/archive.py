@@ -16,7 +16,8 @@ from service.schemas.args import ArchiveArgs
 from service.schemas.responses import ArchiveSchema
 from service.search import Page
 
-blp = Blueprint("archive", __name__, url_prefix="/api/archive", description="Post counts by year and month.")
+blp = Blueprint("archive", __name__, url_prefix="/api/archive", description="Post counts by year and month.",
+                cached=True)
 
 
 def archive_years(months: list[dict[str, Any]], base: str) -> list[dict[str, Any]]:

@@ -14,7 +14,8 @@ from service.schemas.args import LabelListArgs, PostListArgs
 from service.schemas.responses import CategoryDetailSchema, CategoryListSchema
 from service.search import Page
 
-blp = Blueprint("categories", __name__, url_prefix="/api/categories", description="Categories and their posts.")
+blp = Blueprint("categories", __name__, url_prefix="/api/categories", description="Categories and their posts.",
+                cached=True)
 
 
 def label_page(labels: list[dict[str, Any]], args: dict[str, Any]) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from service.current import current_index
 from service.schemas.args import FeedArgs
 from service.schemas.responses import JsonFeedSchema
 
-blp = Blueprint("feeds", __name__, description="Feeds of the newest posts for feed readers.")
+blp = Blueprint("feeds", __name__, description="Feeds of the newest posts for feed readers.", cached=True)
 
 FEED_SIZE = 20
 JSON_FEED = "application/feed+json"

@@ -13,7 +13,7 @@ from service.current import current_index
 from service.schemas.args import ImageListArgs
 from service.schemas.responses import ImageListSchema, ImageUsageSchema
 
-blp = Blueprint("images", __name__, url_prefix="/api/images", description="Images used in posts.")
+blp = Blueprint("images", __name__, url_prefix="/api/images", description="Images used in posts.", cached=True)
 
 
 @blp.route("")

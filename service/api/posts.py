@@ -15,7 +15,7 @@ from service.schemas.pages import finish
 from service.schemas.responses import PostListSchema, PostSchema, RelatedListSchema
 from service.search import PostFilter
 
-blp = Blueprint("posts", __name__, url_prefix="/api/posts", description="Blog posts, newest first.")
+blp = Blueprint("posts", __name__, url_prefix="/api/posts", description="Blog posts, newest first.", cached=True)
 
 
 def post_filter(args: dict[str, Any]) -> PostFilter:

@@ -13,7 +13,7 @@ from service.schemas.args import SearchArgs, SuggestArgs
 from service.schemas.responses import SearchResultSchema, SuggestListSchema
 from service.search import SearchRequest
 
-blp = Blueprint("search", __name__, url_prefix="/api/search", description="Full-text search.")
+blp = Blueprint("search", __name__, url_prefix="/api/search", description="Full-text search.", cached=True)
 
 
 @blp.route("")

@@ -13,7 +13,7 @@ from service.current import current_index
 from service.schemas.args import LabelListArgs, PostListArgs
 from service.schemas.responses import TagDetailSchema, TagListSchema
 
-blp = Blueprint("tags", __name__, url_prefix="/api/tags", description="Tags and their posts.")
+blp = Blueprint("tags", __name__, url_prefix="/api/tags", description="Tags and their posts.", cached=True)
 
 
 @blp.route("")
