@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-__version__ = "0.1.0"
+from service.version import __version__
+
+__all__ = ["__version__", "create_app"]
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Any:
@@ -13,7 +15,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Any:
     from flask import Flask
 
     from service import api, caching, cli, current, delivery, errors, web
-    from service.config import DEFAULTS, from_environment
+    from service.config import DEFAULTS, from_environment, settle
 
     app = Flask(__name__)
     app.url_map.merge_slashes = False  # "//etc/passwd" must reach the media check, not be redirected
@@ -28,6 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Any:
     app.config.update(from_environment())
     if test_config:
         app.config.update(test_config)
+    settle(app.config)
     for key in ("CONTENT_DIR", "INDEX_DIR"):
         app.config[key] = str(Path(app.config[key]).resolve())
     current.init_app(app)

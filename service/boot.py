@@ -13,7 +13,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from service.content.images import parse_widths
 from service.incremental import read_json, scan_key
 from service.indexing import BuildSummary, ReindexBusy, acquire_lock, build_and_publish, release_lock
 from service.search import current_build_dir
@@ -44,7 +43,7 @@ def ensure_index(config: Mapping[str, Any], log: Callable[[str], None] = print) 
     if mode not in MODES:
         raise ValueError(f"BOOT_REINDEX must be one of {', '.join(MODES)}; got {config.get('BOOT_REINDEX')!r}")
     index_dir, content_dir = Path(config["INDEX_DIR"]), Path(config["CONTENT_DIR"])
-    options = {"preview": bool(config.get("PREVIEW")), "image_widths": parse_widths(str(config["IMAGE_WIDTHS"]))}
+    options = {"preview": bool(config.get("PREVIEW")), "image_widths": tuple(config["IMAGE_WIDTHS"])}
     reason = unusable_reason(index_dir, content_dir, **options)
     if mode == "off" or (mode == "auto" and reason is None):
         build = current_build_dir(index_dir)

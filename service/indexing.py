@@ -17,7 +17,6 @@ from typing import IO, Any
 
 import orjson
 
-from service import __version__
 from service.content.images import DEFAULT_WIDTHS
 from service.content.loader import LoadResult
 from service.content.models import Problem
@@ -25,6 +24,7 @@ from service.incremental import Scan, pause_point, prune_cache, read_json, scan_
 from service.schemas.pages import write_post_pages
 from service.search import CURRENT, current_build_dir, update_index, write_index
 from service.search.documents import slugify
+from service.version import __version__
 
 BUILDS = "builds"
 CACHE = "cache"

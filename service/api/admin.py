@@ -19,7 +19,6 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import TooManyRequests, Unauthorized
 
 from service.api.resource import Blueprint
-from service.content.images import parse_widths
 from service.incremental import read_json
 from service.indexing import ReindexBusy, acquire_lock, build_and_publish, last_reindex, lock_is_free, release_lock
 from service.schemas.args import ReindexArgs
@@ -71,7 +70,7 @@ def _run(app: Any, handle: Any, job: dict[str, Any], folder: Path) -> None:
     try:
         summary = build_and_publish(Path(config["CONTENT_DIR"]), Path(config["INDEX_DIR"]),
                                     preview=bool(config["PREVIEW"]), full=job["full"],
-                                    image_widths=parse_widths(config["IMAGE_WIDTHS"]))
+                                    image_widths=config["IMAGE_WIDTHS"])
         job.update(status="succeeded", summary=summary.as_dict())
     except Exception as exc:  # the served build is untouched; say so without giving server paths away
         app.logger.exception("reindex job %s failed", job["id"], exc_info=exc)

@@ -8,8 +8,7 @@ from flask import current_app, has_app_context
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates, validates_schema
 from webargs.fields import DelimitedList
 
-from service.content.images import DEFAULT_WIDTHS, parse_widths
-from service.content.images import MAX_WIDTH as MAX_IMAGE_WIDTH
+from service.config import DEFAULTS, MAX_IMAGE_WIDTH
 
 MAX_PAGE = 10_000
 
@@ -97,7 +96,7 @@ class MediaArgs(StrictQuery):
 
     @validates("w")
     def check_width(self, value: int, **kwargs: Any) -> None:
-        widths = parse_widths(current_app.config["IMAGE_WIDTHS"]) if has_app_context() else DEFAULT_WIDTHS
+        widths = current_app.config["IMAGE_WIDTHS"] if has_app_context() else DEFAULTS["IMAGE_WIDTHS"]
         if value not in widths:
             raise ValidationError(f"must be one of the configured widths: {', '.join(map(str, widths))}")
 
