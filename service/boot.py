@@ -13,8 +13,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from service.incremental import read_json, scan_key
+from service.incremental import scan_key
 from service.indexing import BuildSummary, ReindexBusy, acquire_lock, build_and_publish, release_lock
+from service.layout import BuildLayout, read_json
 from service.search import current_build_dir
 
 MODES = ("auto", "always", "off")  # BOOT_REINDEX: build when unusable; reindex (incrementally) every boot; never
@@ -25,7 +26,7 @@ def unusable_reason(index_dir: Path, content_dir: Path, preview: bool, image_wid
     build = current_build_dir(index_dir)
     if build is None:
         return "no index has been built"
-    manifest = read_json(build / "build.json")
+    manifest = read_json(BuildLayout(build).manifest)
     if not isinstance(manifest, dict):
         return f"build {build.name} has no readable manifest"
     if manifest.get("key") != scan_key(content_dir, preview, image_widths):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import os
 import re
 import threading
 import uuid
@@ -11,7 +10,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
 from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import abort
@@ -19,15 +17,14 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import TooManyRequests, Unauthorized
 
 from service.api.resource import Blueprint
-from service.incremental import read_json
 from service.indexing import ReindexBusy, acquire_lock, build_and_publish, last_reindex, lock_is_free, release_lock
+from service.layout import IndexLayout, read_json, write_json_atomic
 from service.schemas.args import ReindexArgs
 from service.schemas.responses import ReindexJobSchema
 
 blp = Blueprint("admin", __name__, url_prefix="/api/reindex",
                 description="Reindex for deploy hooks; present only when REINDEX_TOKEN is set.")
 
-JOBS = "jobs"  # job files live in the index folder, so every worker (and process) answers about every job
 KEEP_JOBS = 50
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 RETRY_AFTER = 5  # seconds: a fair guess for an incremental build
@@ -49,14 +46,12 @@ def _now() -> str:
 
 
 def _jobs_dir() -> Path:
-    return Path(current_app.config["INDEX_DIR"]) / JOBS
+    return IndexLayout(Path(current_app.config["INDEX_DIR"])).jobs
 
 
 def _save(folder: Path, job: dict[str, Any]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    temp = folder / f".{job['id']}.{os.getpid()}"
-    temp.write_bytes(orjson.dumps(job))
-    os.replace(temp, folder / f"{job['id']}.json")
+    write_json_atomic(folder / f"{job['id']}.json", job)
 
 
 def _forget_old_jobs(folder: Path) -> None:

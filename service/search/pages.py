@@ -16,6 +16,8 @@ from typing import Any
 
 import orjson
 
+from service.layout import BuildLayout, read_json
+
 INDEX = "pages.json"
 MAX_FILES = 8  # appended files before a build writes every body afresh
 
@@ -60,10 +62,8 @@ def write_pages(build_dir: Path, bodies: Mapping[str, bytes], base_dir: Path | N
 
 def read_order(build_dir: Path) -> list[str] | None:
     """Return the slugs of a build's posts, newest first, from its manifest (None when unreadable)."""
-    try:
-        found = orjson.loads((build_dir / "build.json").read_bytes()).get("order")
-    except (OSError, orjson.JSONDecodeError, AttributeError):
-        return None
+    manifest = read_json(BuildLayout(build_dir).manifest)
+    found = manifest.get("order") if isinstance(manifest, dict) else None
     return found if isinstance(found, list) else None
 
 

@@ -13,6 +13,7 @@ import orjson
 from whoosh import index, sorting
 from whoosh.query import And, Query, Term
 
+from service.layout import BuildLayout
 from service.search import facets, pages, vocabulary
 from service.search.models import Page, PostFilter, SearchRequest, SearchResult
 from service.search.shared import per_build
@@ -42,7 +43,7 @@ class WhooshIndex:
     def __init__(self, build_dir: Path) -> None:
         self.path = build_dir
         self.build_id = build_dir.name
-        manifest = build_dir / "build.json"
+        manifest = BuildLayout(build_dir).manifest
         self.manifest: dict[str, Any] = orjson.loads(manifest.read_bytes()) if manifest.exists() else {}
         # Built once per opened build: a list scan per post request cost 16% of an uncached post at 10,000 posts.
         self._positions = {slug: at for at, slug in enumerate(self.manifest.get("order") or [])}
