@@ -16,7 +16,7 @@ from typing import Any
 from service.incremental import scan_key
 from service.indexing import BuildSummary, ReindexBusy, acquire_lock, build_and_publish, release_lock
 from service.layout import BuildLayout, read_json
-from service.search import current_build_dir
+from service.search import Manifest, current_build_dir
 
 MODES = ("auto", "always", "off")  # BOOT_REINDEX: build when unusable; reindex (incrementally) every boot; never
 
@@ -26,10 +26,10 @@ def unusable_reason(index_dir: Path, content_dir: Path, preview: bool, image_wid
     build = current_build_dir(index_dir)
     if build is None:
         return "no index has been built"
-    manifest = read_json(BuildLayout(build).manifest)
-    if not isinstance(manifest, dict):
+    manifest = Manifest.from_json(read_json(BuildLayout(build).manifest))
+    if manifest is None:
         return f"build {build.name} has no readable manifest"
-    if manifest.get("key") != scan_key(content_dir, preview, image_widths):
+    if manifest.key != scan_key(content_dir, preview, image_widths):
         return f"build {build.name} was made by another version of the program, other settings or another _config.yml"
     return None
 

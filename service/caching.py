@@ -89,7 +89,7 @@ def built_at(index: Any) -> datetime | None:
     """Return when the index build was made, for Last-Modified."""
     if index.build_id not in _built_at:
         try:
-            made = datetime.fromisoformat(index.manifest.get("created_at") or "")
+            made = datetime.fromisoformat(index.manifest.created_at or "")
             _built_at[index.build_id] = made if made.tzinfo else made.replace(tzinfo=UTC)
         except ValueError:
             _built_at[index.build_id] = None

@@ -23,7 +23,7 @@ from service.content.models import Problem
 from service.incremental import Scan, pause_point, prune_cache, scan_content
 from service.layout import STAGING_PREFIX, BuildLayout, IndexLayout, read_json, write_json_atomic
 from service.schemas.pages import write_post_pages
-from service.search import current_build_dir, update_index, write_index
+from service.search import Manifest, current_build_dir, update_index, write_index
 from service.search.documents import slugify
 from service.version import __version__
 
@@ -121,7 +121,7 @@ def compute_build_id(scan: Scan) -> str:
     return digest.hexdigest()[:16]
 
 
-def manifest_for(build_id: str, result: LoadResult, key: str = "") -> dict[str, Any]:
+def manifest_for(build_id: str, result: LoadResult, key: str = "") -> Manifest:
     """Precompute what list endpoints need beyond the documents: counts, order and problems."""
     categories: Counter[str] = Counter()
     tags: Counter[str] = Counter()
@@ -135,20 +135,20 @@ def manifest_for(build_id: str, result: LoadResult, key: str = "") -> dict[str, 
             tags[slugify(name)] += 1
             names.setdefault(("tag", slugify(name)), name)
         months[(post.date.year, post.date.month)] += 1
-    return {
-        "build_id": build_id,
-        "key": key,
-        "version": __version__,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "posts": len(result.posts),
-        "hidden": len(result.hidden),
-        "files": result.files,
-        "categories": [{"name": names[("category", s)], "slug": s, "count": n} for s, n in sorted(categories.items())],
-        "tags": [{"name": names[("tag", s)], "slug": s, "count": n} for s, n in sorted(tags.items())],
-        "archive": [{"year": y, "month": m, "count": n} for (y, m), n in sorted(months.items(), reverse=True)],
-        "order": [p.slug for p in result.posts],
-        "problems": [_problem_dict(p) for p in result.problems],
-    }
+    return Manifest(
+        build_id=build_id,
+        key=key,
+        version=__version__,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        posts=len(result.posts),
+        hidden=len(result.hidden),
+        files=result.files,
+        categories=[{"name": names[("category", s)], "slug": s, "count": n} for s, n in sorted(categories.items())],
+        tags=[{"name": names[("tag", s)], "slug": s, "count": n} for s, n in sorted(tags.items())],
+        archive=[{"year": y, "month": m, "count": n} for (y, m), n in sorted(months.items(), reverse=True)],
+        order=[p.slug for p in result.posts],
+        problems=[_problem_dict(p) for p in result.problems],
+    )
 
 
 def reindex(
@@ -220,14 +220,14 @@ def _build(content_dir: Path, index_dir: Path, preview: bool, progress: Callable
 
 def _previous_fingerprints(base: Path, key: str) -> dict[str, str] | None:
     """Return the served build's fingerprints when an incremental update on top of it is valid."""
-    manifest = read_json(BuildLayout(base).manifest)
+    manifest = Manifest.from_json(read_json(BuildLayout(base).manifest))
     prints = read_json(BuildLayout(base).fingerprints)
-    if not isinstance(manifest, dict) or manifest.get("key") != key or not isinstance(prints, dict):
+    if manifest is None or manifest.key != key or not isinstance(prints, dict):
         return None  # other code, options or _config.yml: every document may differ
     return prints
 
 
-def _write_build(target: Path, scan: Scan, manifest: dict[str, Any], base: Path | None,
+def _write_build(target: Path, scan: Scan, manifest: Manifest, base: Path | None,
                  previous: dict[str, str] | None) -> str:
     """Write the build into a staging folder and rename it into place; return full or incremental."""
     staging = IndexLayout(target.parent.parent).staging(target.name, os.getpid())
@@ -249,7 +249,7 @@ def _write_build(target: Path, scan: Scan, manifest: dict[str, Any], base: Path 
             mode = "full"
         written = BuildLayout(staging)
         written.fingerprints.write_bytes(orjson.dumps(prints, option=orjson.OPT_SORT_KEYS))
-        written.manifest.write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
+        written.manifest.write_bytes(orjson.dumps(manifest.to_json(), option=orjson.OPT_INDENT_2))
         pause_point("write")
         os.rename(staging, target)
     finally:

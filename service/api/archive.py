@@ -39,7 +39,7 @@ class Archive(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Count posts by year and month, newest year first; years are paginated like any list."""
         index = current_index()
-        years = archive_years(index.manifest.get("archive", []), public_url(current_app.config))
+        years = archive_years(index.manifest.archive, public_url(current_app.config))
         start = (args["page"] - 1) * args["per_page"]
         page = Page(items=years[start : start + args["per_page"]], total=len(years), page=args["page"],
                     per_page=args["per_page"])

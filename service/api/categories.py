@@ -31,7 +31,7 @@ def label_page(labels: list[dict[str, Any]], args: dict[str, Any]) -> dict[str, 
 
 def find_label(kind: str, noun: str, slug: str) -> dict[str, Any]:
     """Return the category or tag with this slug from the build's manifest, or answer 404."""
-    found = next((label for label in current_index().manifest.get(kind, []) if label["slug"] == slug), None)
+    found = next((label for label in current_index().manifest.labels(kind) if label["slug"] == slug), None)
     if found is None:
         abort(404, message=f"no {noun} with slug {slug!r}")
     return found
@@ -43,7 +43,7 @@ class Categories(MethodView):
     @blp.response(200, CategoryListSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List categories with their post counts, most used first (or by name)."""
-        return label_page(current_index().manifest.get("categories", []), args)
+        return label_page(current_index().manifest.categories, args)
 
 
 @blp.route("/<slug>")

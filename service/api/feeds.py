@@ -34,7 +34,7 @@ def feed_data(args: dict[str, Any], path: str) -> dict[str, Any]:
     """Gather what both feeds say: title, links and the newest posts in full, with absolute URLs."""
     config = current_app.config
     index = current_index()
-    title = config.get("SITE_TITLE") or (index.manifest.get("site") or {}).get("title") or "Broadsheet"
+    title = config.get("SITE_TITLE") or "Broadsheet"
     if args.get("category"):
         title = f"{title}: {find_label('categories', 'category', args['category'])['name']}"
     if args.get("tag"):

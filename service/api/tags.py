@@ -22,7 +22,7 @@ class Tags(MethodView):
     @blp.response(200, TagListSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List tags with their post counts, most used first (or by name)."""
-        return label_page(current_index().manifest.get("tags", []), args)
+        return label_page(current_index().manifest.tags, args)
 
 
 @blp.route("/<slug>")

@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 
 from service.layout import IndexLayout
-from service.search.models import IndexUnavailable, Page, PostFilter, SearchIndex, SearchRequest, SearchResult
+from service.search.models import IndexUnavailable, Manifest, Page, PostFilter, SearchIndex, SearchRequest, SearchResult
 from service.search.whoosh.reader import open_index
 from service.search.whoosh.schema import SCHEMA_VERSION
 from service.search.whoosh.writer import update_index, write_index
@@ -20,6 +20,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "IndexHolder",
     "IndexUnavailable",
+    "Manifest",
     "Page",
     "PostFilter",
     "SearchIndex",

@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 
 from service.layout import BuildLayout, read_json
+from service.search.models import Manifest
 
 INDEX = "pages.json"
 MAX_FILES = 8  # appended files before a build writes every body afresh
@@ -62,9 +63,8 @@ def write_pages(build_dir: Path, bodies: Mapping[str, bytes], base_dir: Path | N
 
 def read_order(build_dir: Path) -> list[str] | None:
     """Return the slugs of a build's posts, newest first, from its manifest (None when unreadable)."""
-    manifest = read_json(BuildLayout(build_dir).manifest)
-    found = manifest.get("order") if isinstance(manifest, dict) else None
-    return found if isinstance(found, list) else None
+    manifest = Manifest.from_json(read_json(BuildLayout(build_dir).manifest))
+    return manifest.order if manifest is not None and isinstance(manifest.order, list) else None
 
 
 def _link(source: Path, target: Path) -> None:

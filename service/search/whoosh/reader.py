@@ -15,7 +15,7 @@ from whoosh.query import And, Query, Term
 
 from service.layout import BuildLayout
 from service.search import facets, pages, vocabulary
-from service.search.models import Page, PostFilter, SearchRequest, SearchResult
+from service.search.models import Manifest, Page, PostFilter, SearchRequest, SearchResult
 from service.search.shared import per_build
 from service.search.whoosh import execute, scoring, storage
 from service.search.whoosh.docsets import Bits, DocSets
@@ -43,10 +43,14 @@ class WhooshIndex:
     def __init__(self, build_dir: Path) -> None:
         self.path = build_dir
         self.build_id = build_dir.name
-        manifest = BuildLayout(build_dir).manifest
-        self.manifest: dict[str, Any] = orjson.loads(manifest.read_bytes()) if manifest.exists() else {}
+        path = BuildLayout(build_dir).manifest
+        # A torn manifest raises: the holder keeps the build it has (or answers 503) rather than serve half of one.
+        manifest = Manifest.from_json(orjson.loads(path.read_bytes())) if path.exists() else Manifest()
+        if manifest is None:
+            raise ValueError(f"{path.name} is not a build manifest")
+        self.manifest = manifest
         # Built once per opened build: a list scan per post request cost 16% of an uncached post at 10,000 posts.
-        self._positions = {slug: at for at, slug in enumerate(self.manifest.get("order") or [])}
+        self._positions = {slug: at for at, slug in enumerate(self.manifest.order)}
         self._ix = index.open_dir(str(build_dir))
         self._searcher = self._ix.searcher(weighting=self._weighting(build_dir))
         self._generation = self._ix.latest_generation()
@@ -110,7 +114,7 @@ class WhooshIndex:
 
     def neighbours(self, slug: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
         """Return the previous (older) and next (newer) post summaries by date."""
-        order = self.manifest.get("order") or []
+        order = self.manifest.order
         at = self._positions.get(slug)
         if at is None:
             return None, None
