@@ -8,7 +8,7 @@ from typing import Any
 from flask import current_app
 from flask.views import MethodView
 
-from service.api.posts import page_body
+from service.api.lists import page_body
 from service.api.resource import Blueprint
 from service.config import public_url
 from service.current import current_index
@@ -40,7 +40,5 @@ class Archive(MethodView):
         """Count posts by year and month, newest year first; years are paginated like any list."""
         index = current_index()
         years = archive_years(index.manifest.archive, public_url(current_app.config))
-        start = (args["page"] - 1) * args["per_page"]
-        page = Page(items=years[start : start + args["per_page"]], total=len(years), page=args["page"],
-                    per_page=args["per_page"])
+        page = Page.of(years, args["page"], args["per_page"])
         return {**page_body(page), "posts": sum(year["count"] for year in years)}

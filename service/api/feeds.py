@@ -11,8 +11,7 @@ from feedgen.feed import FeedGenerator
 from flask import Response, current_app
 from flask.views import MethodView
 
-from service.api.categories import find_label
-from service.api.posts import post_filter
+from service.api.lists import find_label, post_filter
 from service.api.resource import Blueprint
 from service.config import public_url, site_url
 from service.current import current_index

@@ -8,7 +8,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import abort
 
-from service.api.posts import page_body, post_filter
+from service.api.lists import page_body, post_filter
 from service.api.resource import Blueprint
 from service.caching import uncached
 from service.current import current_index

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask.views import MethodView
 
-from service.api.posts import post_filter
+from service.api.lists import post_filter
 from service.api.resource import Blueprint
 from service.current import current_index
 from service.schemas.args import SearchArgs, SuggestArgs

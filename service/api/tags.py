@@ -6,8 +6,7 @@ from typing import Any
 
 from flask.views import MethodView
 
-from service.api.categories import find_label, label_page
-from service.api.posts import post_page
+from service.api.lists import find_label, label_page, post_page
 from service.api.resource import Blueprint
 from service.current import current_index
 from service.schemas.args import LabelListArgs, PostListArgs

@@ -9,6 +9,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from webargs.fields import DelimitedList
 
 from service.config import DEFAULTS, MAX_IMAGE_WIDTH
+from service.search.documents import POST_FIELDS, POST_PARTS
 
 MAX_PAGE = 10_000
 
@@ -41,11 +42,6 @@ class PostFilterArgs(PaginationArgs):
             raise ValidationError("date_from is after date_to", "date_from")
 
 
-# Every key a post object can have (detail); `fields=` picks among these.
-POST_FIELDS = ("id", "slug", "title", "date", "url", "categories", "tags", "excerpt", "image", "reading_time",
-               "word_count", "excerpt_html", "html", "text", "quotes", "images", "links", "toc", "meta", "prev", "next")
-# The heavy parts lists leave out unless `include=` (or `fields=`) asks for them.
-POST_PARTS = ("html", "text", "excerpt_html", "quotes", "images", "links", "toc", "meta")
 
 
 def _names(choices: tuple[str, ...], what: str, **kwargs: Any) -> DelimitedList:

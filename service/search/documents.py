@@ -9,8 +9,14 @@ from typing import Any
 
 from service.content.models import Image, Post, PostRef, Quote
 
+# A post object's keys, declared once: the response schemas, `fields=` and `include=` follow these (tests/test_documents
+# holds them together, so a new key cannot drop silently out of a response or out of `fields=`).
 SUMMARY_FIELDS = ("id", "slug", "title", "date", "url", "categories", "tags", "excerpt", "image",
-                  "reading_time", "word_count")
+                  "reading_time", "word_count")  # what lists serve
+POST_PARTS = ("excerpt_html", "html", "text", "quotes", "images", "links", "toc", "meta")  # lists add them on include=
+DETAIL_FIELDS = ("prev", "next")  # the neighbours, which only the detail endpoint adds
+POST_FIELDS = SUMMARY_FIELDS + POST_PARTS + DETAIL_FIELDS  # every key a served post object can have
+STORED_ONLY = ("path", "published", "draft")  # kept in the record for the index, never served
 
 
 def slugify(name: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from typing import Any, Protocol
@@ -33,6 +34,12 @@ class Page:
     @property
     def pages(self) -> int:
         return max(1, math.ceil(self.total / self.per_page)) if self.per_page else 1
+
+    @classmethod
+    def of(cls, items: Sequence[Any], page: int, per_page: int) -> Page:
+        """Cut page `page` (from 1) of per_page items out of everything that matched."""
+        start = (page - 1) * per_page
+        return cls(items=list(items[start : start + per_page]), total=len(items), page=page, per_page=per_page)
 
 
 @dataclass(frozen=True)

@@ -163,9 +163,9 @@ class WhooshIndex:
     # -- lists -------------------------------------------------------------------------------
     def _page(self, query: Query, sortedby: Any, page: int, per_page: int, kind: str, reverse: bool = False) -> Page:
         results = self._searcher.search(query, limit=page * per_page, sortedby=sortedby, reverse=reverse)
-        start = (page - 1) * per_page
-        items = [self.list_record(hit.docnum, kind) for hit in results[start : start + per_page]]
-        return Page(items=items, total=len(results), page=page, per_page=per_page)
+        found = Page.of(results, page, per_page)
+        found.items = [self.list_record(hit.docnum, kind) for hit in found.items]
+        return found
 
     def list_posts(self, filters: PostFilter, sort: str, page: int, per_page: int) -> Page:
         facet = {"date": "date", "-date": "date", "title": "title_sort", "-title": "title_sort"}[sort]
