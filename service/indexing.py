@@ -24,7 +24,7 @@ from service.incremental import Scan, pause_point, prune_cache, scan_content
 from service.layout import STAGING_PREFIX, BuildLayout, IndexLayout, read_json, write_json_atomic
 from service.schemas.pages import write_post_pages
 from service.search import Manifest, current_build_dir, update_index, write_index
-from service.search.documents import slugify
+from service.search.documents import label_slug
 from service.version import __version__
 
 GRACE_SECONDS = 600  # old builds stay this long so searchers still open on them can finish
@@ -129,11 +129,11 @@ def manifest_for(build_id: str, result: LoadResult, key: str = "") -> Manifest:
     names: dict[tuple[str, str], str] = {}
     for post in result.posts:
         for name in post.categories:
-            categories[slugify(name)] += 1
-            names.setdefault(("category", slugify(name)), name)
+            categories[label_slug(name)] += 1
+            names.setdefault(("category", label_slug(name)), name)
         for name in post.tags:
-            tags[slugify(name)] += 1
-            names.setdefault(("tag", slugify(name)), name)
+            tags[label_slug(name)] += 1
+            names.setdefault(("tag", label_slug(name)), name)
         months[(post.date.year, post.date.month)] += 1
     return Manifest(
         build_id=build_id,

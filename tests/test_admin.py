@@ -10,7 +10,7 @@ import pytest
 
 from service import create_app
 from service.indexing import reindex, reindex_lock
-from tests.conftest import write_post
+from tests.helpers import write_post
 
 TOKEN = "s3cret-token-for-tests"
 

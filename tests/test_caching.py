@@ -14,7 +14,7 @@ from service.api.resource import Blueprint
 from service.caching import uncached
 from service.current import current_index
 from service.indexing import reindex
-from tests.conftest import write_post
+from tests.helpers import write_post
 
 
 def _post(content_dir: Path, day: int, slug: str) -> None:

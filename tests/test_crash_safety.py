@@ -17,7 +17,7 @@ from service import create_app
 from service.indexing import lock_is_free
 from service.layout import IndexLayout
 from service.search import current_build_dir
-from tests.conftest import REPO, write_post
+from tests.helpers import REPO, write_post
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,7 @@ from service.content.loader import load_content
 from service.schemas.args import PostFieldsArgs, PostListArgs
 from service.schemas.responses import PostItemSchema, PostSchema, PostSummarySchema
 from service.search.documents import POST_FIELDS, POST_PARTS, STORED_ONLY, SUMMARY_FIELDS, post_record
-from tests.conftest import write_post
+from tests.helpers import write_post
 
 
 def _choices(schema: object, name: str) -> tuple[str, ...]:

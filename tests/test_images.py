@@ -16,7 +16,7 @@ from service.content.images import ImageRefused, annotate_images, locate, probe
 from service.content.loader import load_content
 from service.content.models import Image, PostRef
 from service.content.variants import make_variant
-from tests.conftest import write_image, write_post
+from tests.helpers import write_image, write_post
 
 FORMATS = [("photo.png", "image/png", "PNG"), ("photo.jpg", "image/jpeg", "JPEG"),
            ("photo.gif", "image/gif", "GIF"), ("photo.webp", "image/webp", "WEBP")]

@@ -28,7 +28,7 @@ from service.indexing import (
 from service.layout import IndexLayout
 from service.search import current_build_dir
 from service.search.documents import post_record
-from tests.conftest import REPO, write_post
+from tests.helpers import REPO, write_post
 
 ENDPOINTS = ("/api/posts", "/api/posts?page=2&per_page=3", "/api/categories", "/api/quotes", "/api/images",
              "/api/search?q=river", "/api/search?q=council&facets=category,year", "/api/posts/beta",

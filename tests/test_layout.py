@@ -7,7 +7,7 @@ from pathlib import Path
 from service.indexing import reindex
 from service.layout import IndexLayout, read_json, write_json_atomic
 from service.search import current_build_dir
-from tests.conftest import write_post
+from tests.helpers import write_post
 
 
 def test_a_reindex_writes_where_the_layout_says(content_dir: Path, tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from service.indexing import reindex
 from service.layout import IndexLayout, read_json
 from service.search import Manifest, current_build_dir, open_index
-from tests.conftest import write_post
+from tests.helpers import write_post
 
 
 def test_the_written_manifest_is_exactly_the_dataclass_and_reads_back(content_dir: Path, tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from service.schemas.pages import MEDIA_MARK, SITE_MARK, compile_schema, finish
 from service.schemas.responses import PostSchema
 from service.search import current_build_dir
 from service.search.pages import open_pages
-from tests.conftest import REPO, shared_path, write_post
+from tests.helpers import REPO, shared_path, write_post
 
 
 def _computed(client: Any, slug: str) -> Any:

@@ -13,7 +13,7 @@ from service.search import Manifest, PostFilter, SearchRequest, current_build_di
 from service.search.facets import FacetTable, encode_keys, site_facets
 from service.search.highlight import Marker
 from service.search.whoosh.schema import stem_key
-from tests.conftest import write_post
+from tests.helpers import write_post
 
 
 # -- highlighting -------------------------------------------------------------------------------
