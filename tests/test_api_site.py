@@ -8,7 +8,7 @@ from typing import Any
 
 from service import create_app
 from service.indexing import reindex
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 HERON = "grey-heron-pair-nests-at-millbrook-reservoir"
 

@@ -9,7 +9,7 @@ from typing import Any
 from service import create_app
 from service.changes import read_history
 from service.indexing import reindex
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 TRAM = "_posts/2024-03-14-new-tram-timetables-cut-late-harbour-line-service.md"
 

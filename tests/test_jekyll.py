@@ -20,7 +20,7 @@ import pytest
 from service.content import jekyll
 from service.content.loader import load_content
 from service.content.rubytime import RubyDateError, ruby_time_parse
-from tests.conftest import FIXTURES
+from tests.helpers import FIXTURES
 
 EDGE = FIXTURES / "edge-cases"
 FIELDS = ("id", "url", "slug", "title", "date", "categories", "tags", "shown_by_default")

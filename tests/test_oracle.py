@@ -16,7 +16,7 @@ import pytest
 
 from service.content.loader import LoadResult, load_content
 from service.content.visibility import is_visible
-from tests.conftest import shared_path
+from tests.helpers import shared_path
 
 FIELDS = ("id", "url", "slug", "title", "date", "categories", "tags", "shown_by_default")
 # Posts whose front matter is not valid YAML may be skipped: none in either corpus (a tab after a value, which

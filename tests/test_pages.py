@@ -15,7 +15,7 @@ from service.schemas.pages import MEDIA_MARK, SITE_MARK, compile_schema, finish
 from service.schemas.responses import PostSchema
 from service.search import current_build_dir
 from service.search.pages import open_pages
-from tests.conftest import REPO, shared_path, write_post
+from tests.helpers import REPO, shared_path, write_post
 
 
 def _computed(client: Any, slug: str) -> Any:
@@ -27,7 +27,7 @@ def _computed(client: Any, slug: str) -> Any:
 def _check_every_post(app: Any) -> int:
     client = app.test_client()
     index = app.extensions["broadsheet.index"].get()
-    slugs = index.manifest["order"]
+    slugs = index.manifest.order
     assert len(index._pages) == len(set(slugs))
     for slug in slugs:
         stored, computed = client.get(f"/api/posts/{slug}"), _computed(client, slug)
@@ -59,7 +59,7 @@ def test_absolute_urls_follow_the_served_settings_not_the_build(tmp_path: Path) 
     for base in ("https://one.example", "https://two.example/blog"):
         app = create_app({"TESTING": True, "CONTENT_DIR": str(REPO / "content"), "INDEX_DIR": str(index_dir),
                           "PUBLIC_URL": base + "/api", "SITE_URL": base})
-        slug = app.extensions["broadsheet.index"].get().manifest["order"][0]
+        slug = app.extensions["broadsheet.index"].get().manifest.order[0]
         body = app.test_client().get(f"/api/posts/{slug}").get_json()
         assert body["url"].startswith(base + "/") and body["next"] is None or body["url"].startswith(base)
         assert SITE_MARK not in str(body) and MEDIA_MARK not in str(body)

@@ -15,8 +15,7 @@ import pytest
 
 from service import create_app
 from service.indexing import reindex
-from tests.conftest import shared_path
-from tests.helpers import site_oracle_differences
+from tests.helpers import shared_path, site_oracle_differences
 
 SITES = ("jekyll-docs", "18f-site")
 

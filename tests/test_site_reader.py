@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import FIXTURES
-from tests.helpers import site_oracle_differences
+from tests.helpers import FIXTURES, site_oracle_differences
 
 SITES = FIXTURES / "site"
 CASES = sorted(p.name for p in SITES.iterdir() if p.is_dir())

@@ -18,8 +18,7 @@ import pytest
 
 from service import create_app, webhook
 from service.indexing import reindex
-from tests.conftest import REPO
-from tests.helpers import free_port
+from tests.helpers import REPO, free_port
 
 
 class Receiver(http.server.ThreadingHTTPServer):

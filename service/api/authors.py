@@ -7,12 +7,14 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import abort
 
-from service.api import Blueprint, current_index
+from service.api.resource import Blueprint
 from service.api.site_pages import paginate
+from service.current import current_index
 from service.schemas.args import PaginationArgs
 from service.schemas.site import AuthorDetailSchema, AuthorListSchema
 
-blp = Blueprint("authors", __name__, url_prefix="/api/authors", description="Authors and their posts.")
+blp = Blueprint("authors", __name__, url_prefix="/api/authors", description="Authors and their posts.",
+                cached=True)
 
 
 def _public(author: dict[str, Any]) -> dict[str, Any]:

@@ -9,11 +9,13 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import abort
 
-from service.api import Blueprint, current_index
+from service.api.resource import Blueprint
 from service.changes import HistoryTooShort, changes_since
+from service.current import current_index
 from service.schemas.site import ChangesArgs, ChangesSchema
 
-blp = Blueprint("changes", __name__, url_prefix="/api/changes", description="Change events between builds.")
+blp = Blueprint("changes", __name__, url_prefix="/api/changes", description="Change events between builds.",
+                cached=True)
 
 
 def net(events: list[dict[str, Any]]) -> list[dict[str, Any]]:

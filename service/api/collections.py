@@ -7,12 +7,14 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import abort
 
-from service.api import Blueprint, current_index
+from service.api.resource import Blueprint
 from service.api.site_pages import paginate, summary
+from service.current import current_index
 from service.schemas.args import PaginationArgs
 from service.schemas.site import CollectionListSchema, DocumentListSchema, DocumentSchema
 
-blp = Blueprint("collections", __name__, url_prefix="/api/collections", description="Collections and documents.")
+blp = Blueprint("collections", __name__, url_prefix="/api/collections", description="Collections and documents.",
+                cached=True)
 
 
 def _collection(label: str) -> dict[str, Any]:

@@ -7,13 +7,15 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import abort
 
-from service.api import Blueprint, current_index
+from service.api.resource import Blueprint
 from service.api.site_pages import paginate
+from service.current import current_index
 from service.schemas.args import PaginationArgs
 from service.schemas.responses import PostSchema
 from service.schemas.site import DocumentSchema, RedirectListSchema, ResolveArgs, ResolveSchema
 
-blp = Blueprint("resolve", __name__, url_prefix="/api", description="Resolve public paths; legacy redirects.")
+blp = Blueprint("resolve", __name__, url_prefix="/api", description="Resolve public paths; legacy redirects.",
+                cached=True)
 
 
 @blp.route("/resolve")

@@ -7,10 +7,11 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import abort
 
-from service.api import Blueprint, current_index
+from service.api.resource import Blueprint
+from service.current import current_index
 from service.schemas.site import SiteSchema
 
-blp = Blueprint("site", __name__, url_prefix="/api", description="Site settings and data files.")
+blp = Blueprint("site", __name__, url_prefix="/api", description="Site settings and data files.", cached=True)
 NAMED = ("title", "description", "url", "baseurl", "author", "lang", "timezone")
 
 

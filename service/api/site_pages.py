@@ -7,20 +7,21 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import abort
 
-from service.api import Blueprint, current_index
+from service.api.lists import page_body
+from service.api.resource import Blueprint
+from service.current import current_index
 from service.schemas.args import PaginationArgs
 from service.schemas.site import DocumentListSchema, DocumentSchema
+from service.search import Page
 from service.search.site_store import SUMMARY_KEYS
 
-blp = Blueprint("pages", __name__, url_prefix="/api/pages", description="Pages (sources outside `_` folders).")
+blp = Blueprint("pages", __name__, url_prefix="/api/pages", description="Pages (sources outside `_` folders).",
+                cached=True)
 
 
 def paginate(items: list[Any], args: dict[str, Any]) -> dict[str, Any]:
     """Cut a list into the paginated envelope every list endpoint returns."""
-    per_page, page = args["per_page"], args["page"]
-    total = len(items)
-    return {"items": items[(page - 1) * per_page: page * per_page], "page": page, "per_page": per_page,
-            "total": total, "pages": max(1, -(-total // per_page))}
+    return page_body(Page.of(items, args["page"], args["per_page"]))
 
 
 def summary(record: dict[str, Any]) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from whoosh.writing import MERGE_SMALL
 
 from service.content.models import Post
 from service.search import facets, vocabulary
-from service.search.documents import image_record, post_record, quote_record, slugify, summary_record
+from service.search.documents import image_record, label_slug, post_record, quote_record, summary_record
 from service.search.hits import hit_record
 from service.search.site_store import SUMMARY_KEYS as PAGE_SUMMARY_KEYS
 from service.search.whoosh import scoring
@@ -209,8 +209,8 @@ def page_document(record: dict[str, Any]) -> dict[str, Any]:
 
 def _documents(post: Post) -> list[dict[str, Any]]:
     record = post_record(post)
-    categories = [slugify(c) for c in post.categories]
-    tags = [slugify(t) for t in post.tags]
+    categories = [label_slug(c) for c in post.categories]
+    tags = [label_slug(t) for t in post.tags]
     common = {
         "slug": post.slug,
         "category": ",".join(categories),
