@@ -7,31 +7,25 @@ compared with the served build's and the difference appended to the history (wri
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-INVENTORY = "inventory.json"
-HISTORY = "changes.json"
+from service.layout import BuildLayout, IndexLayout, read_json, write_json_atomic
+
 KEEP = 100  # builds the history reaches back
 
 
 def write_inventory(build_dir: Path, inventory: dict[str, dict[str, Any]]) -> None:
     """Store what a build serves, by key, for the next build to compare with."""
-    (build_dir / INVENTORY).write_bytes(orjson.dumps(inventory, option=orjson.OPT_SORT_KEYS))
+    BuildLayout(build_dir).inventory.write_bytes(orjson.dumps(inventory, option=orjson.OPT_SORT_KEYS))
 
 
 def read_inventory(build_dir: Path | None) -> dict[str, dict[str, Any]] | None:
     """Read a build's inventory; None when there is no build or it was written before inventories existed."""
-    if build_dir is None:
-        return None
-    try:
-        found = orjson.loads((build_dir / INVENTORY).read_bytes())
-    except (OSError, orjson.JSONDecodeError):
-        return None
+    found = read_json(BuildLayout(build_dir).inventory) if build_dir is not None else None
     return found if isinstance(found, dict) else None
 
 
@@ -59,19 +53,13 @@ def record(index_dir: Path, previous: Path | None, build_id: str, inventory: dic
     before = read_inventory(previous) or {}
     event = {"build_id": build_id, "previous_build_id": previous_id,
              "created_at": datetime.now(UTC).isoformat(timespec="seconds"), "changes": diff(before, inventory)}
-    history = [*history, event][-KEEP:]
-    temp = index_dir / f".{HISTORY}.{os.getpid()}"
-    temp.write_bytes(orjson.dumps(history))
-    os.replace(temp, index_dir / HISTORY)
+    write_json_atomic(IndexLayout(index_dir).changes, [*history, event][-KEEP:])
     return event
 
 
 def read_history(index_dir: Path) -> list[dict[str, Any]]:
     """The recorded builds, oldest first."""
-    try:
-        found = orjson.loads((index_dir / HISTORY).read_bytes())
-    except (OSError, orjson.JSONDecodeError):
-        return []
+    found = read_json(IndexLayout(index_dir).changes)
     return found if isinstance(found, list) else []
 
 

@@ -21,7 +21,8 @@ from typing import Any
 
 import orjson
 
-STATUS = "webhook.json"
+from service.layout import IndexLayout, read_json, write_json_atomic
+
 ATTEMPTS = 4
 BACKOFF_SECONDS = 1.0  # doubled after each failed attempt: 1, 2, 4 s
 TIMEOUT_SECONDS = 5.0
@@ -76,18 +77,14 @@ def deliver(index_dir: Path, url: str, secret: str, body: bytes, attempts: int |
 
 
 def _record(index_dir: Path, outcome: dict[str, Any]) -> None:
-    temp = index_dir / f".{STATUS}.{os.getpid()}.{threading.get_ident()}"
     try:
-        temp.write_bytes(orjson.dumps({**outcome, "at": datetime.now(UTC).isoformat(timespec="seconds")}))
-        os.replace(temp, index_dir / STATUS)
+        write_json_atomic(IndexLayout(index_dir).webhook,
+                          {**outcome, "at": datetime.now(UTC).isoformat(timespec="seconds")})
     except OSError:
-        temp.unlink(missing_ok=True)
+        log.warning("cannot record the webhook outcome in %s", index_dir)
 
 
 def last_delivery(index_dir: Path) -> dict[str, Any] | None:
     """The outcome of the latest webhook delivery, for /readyz."""
-    try:
-        found = orjson.loads((index_dir / STATUS).read_bytes())
-    except (OSError, orjson.JSONDecodeError):
-        return None
+    found = read_json(IndexLayout(index_dir).webhook)
     return found if isinstance(found, dict) else None
