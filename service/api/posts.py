@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import abort
 
 from service.api import Blueprint, current_index
-from service.schemas.args import POST_PARTS, PostFieldsArgs, PostListArgs, RelatedArgs
+from service.schemas.args import POST_PARTS, PostByIdArgs, PostFieldsArgs, PostListArgs, RelatedArgs
 from service.schemas.pages import finish
 from service.schemas.responses import PostListSchema, PostSchema, RelatedListSchema
 from service.search import PostFilter
@@ -40,7 +40,7 @@ def shape_items(items: list[dict[str, Any]], args: dict[str, Any]) -> list[dict[
     if wanted:
         index = current_index()
         for n, item in enumerate(items):
-            record = index.get_post(item["slug"]) or {}
+            record = index.get_post_by_id(item["id"]) or {}
             items[n] = {**item, **{part: record.get(part) for part in wanted}}
     return [trim(item, only) for item in items]
 
@@ -63,6 +63,29 @@ class Posts(MethodView):
         return post_page(args)
 
 
+def full_post(record: dict[str, Any], only: list[str] | None) -> dict[str, Any]:
+    """Add a post record's neighbours (by date) and keep only the keys `fields=` names."""
+    older, newer = current_index().neighbours(record["id"])
+    return trim({**record, "prev": older, "next": newer}, only)
+
+
+@blp.route("/by-id")
+class PostById(MethodView):
+    @blp.arguments(PostByIdArgs, location="query")
+    @blp.response(200, PostSchema)
+    @blp.alt_response(404, description="No served post has this id.")
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Return one post by its Jekyll id, for posts that share a slug (each is named in the others' `other_ids`).
+
+        A frontend can build the id from a permalink: Jekyll's id is the post URL without `.html` (and without a
+        trailing `/index.html` or `/`).
+        """
+        record = current_index().get_post_by_id(args["id"])
+        if record is None:
+            abort(404, message=f"no post with id {args['id']!r}")
+        return full_post(record, args.get("only"))
+
+
 @blp.route("/<slug>")
 class PostDetail(MethodView):
     @blp.arguments(PostFieldsArgs, location="query")
@@ -76,8 +99,7 @@ class PostDetail(MethodView):
         record = index.get_post(slug)
         if record is None:
             abort(404, message=f"no post with slug {slug!r}")
-        older, newer = index.neighbours(slug)
-        return trim({**record, "prev": older, "next": newer}, args.get("only"))
+        return full_post(record, args.get("only"))
 
 
 @blp.route("/<slug>/related")

@@ -44,7 +44,8 @@ class PostFilterArgs(PaginationArgs):
 
 # Every key a post object can have (detail); `fields=` picks among these.
 POST_FIELDS = ("id", "slug", "title", "date", "url", "categories", "tags", "excerpt", "image", "reading_time",
-               "word_count", "excerpt_html", "html", "text", "quotes", "images", "links", "toc", "meta", "prev", "next")
+               "word_count", "excerpt_html", "html", "text", "quotes", "images", "links", "toc", "meta",
+               "other_ids", "prev", "next")
 # The heavy parts lists leave out unless `include=` (or `fields=`) asks for them.
 POST_PARTS = ("html", "text", "excerpt_html", "quotes", "images", "links", "toc", "meta")
 
@@ -56,6 +57,12 @@ def _names(choices: tuple[str, ...], what: str, **kwargs: Any) -> DelimitedList:
 
 class PostFieldsArgs(StrictQuery):
     only = _names(POST_FIELDS, "keys to keep in each post object (others are left out)", data_key="fields")
+
+
+class PostByIdArgs(PostFieldsArgs):
+    id = fields.String(required=True, validate=[validate.Length(min=1, max=1000), validate.Regexp(r"^/[^\x00-\x1f]*$")],
+                       metadata={"description": "The post's Jekyll id: its permalink without the extension, e.g. "
+                                                "`/2016/01/01/welcome` (every post record names its `id`)."})
 
 
 class PostListArgs(PostFilterArgs, PostFieldsArgs):

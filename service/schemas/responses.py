@@ -37,6 +37,7 @@ class NameSchema(Schema):
 
 
 class PostRefSchema(Schema):
+    id = fields.String(metadata={"description": "The post's Jekyll id (/api/posts/by-id?id=...)."})
     slug = fields.String(required=True)
     title = fields.String(required=True)
     url = SiteURL(required=True)
@@ -147,6 +148,9 @@ class PostItemSchema(PostSummarySchema):
 class PostSchema(PostItemSchema):
     """One post, complete, with its neighbours by date."""
 
+    other_ids = fields.List(fields.String(), metadata={
+        "description": "Ids of the other posts with this slug (Jekyll publishes all of them; fetch each with "
+                       "/api/posts/by-id?id=...). Empty when the slug is the post's alone."})
     prev = fields.Nested(PostSummarySchema, allow_none=True, metadata={"description": "The next older post."})
     next = fields.Nested(PostSummarySchema, allow_none=True, metadata={"description": "The next newer post."})
 
@@ -309,6 +313,7 @@ class SuggestionSchema(Schema):
                                                                  "with its last word completed)."})
     kind = fields.String(required=True, metadata={"description": "title or term"})
     slug = fields.String(metadata={"description": "Titles: the post's slug."})
+    id = fields.String(metadata={"description": "Titles: the post's Jekyll id (unique where slugs are shared)."})
 
 
 class SuggestListSchema(Schema):

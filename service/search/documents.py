@@ -44,6 +44,7 @@ def post_record(post: Post) -> dict[str, Any]:
         "meta": post.meta,
         "published": post.published,
         "draft": post.draft,
+        "other_ids": list(post.other_ids),
     }
 
 
@@ -53,7 +54,7 @@ def summary_record(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def ref_record(ref: PostRef) -> dict[str, str]:
-    return {"slug": ref.slug, "title": ref.title, "url": ref.url}
+    return {"id": ref.id, "slug": ref.slug, "title": ref.title, "url": ref.url}
 
 
 def quote_record(quote: Quote) -> dict[str, Any]:

@@ -59,7 +59,7 @@ def write_pages(build_dir: Path, bodies: Mapping[str, bytes], base_dir: Path | N
 
 
 def read_order(build_dir: Path) -> list[str] | None:
-    """Return the slugs of a build's posts, newest first, from its manifest (None when unreadable)."""
+    """Return the ids of a build's posts, newest first, from its manifest (None when unreadable)."""
     try:
         found = orjson.loads((build_dir / "build.json").read_bytes()).get("order")
     except (OSError, orjson.JSONDecodeError, AttributeError):
