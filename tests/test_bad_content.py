@@ -86,7 +86,7 @@ CASES: list[tuple[str, Callable[[Path], None], str]] = [
     ("2024-03-26-no-permission.md", _no_permission, "any"),
     ("2024-03-27-nul-in-front-matter.md", _bytes(b"---\ntitle: N\x00ul\n---\nBody.\n"), "error"),
 ]
-DUPLICATE = "2024-04-01-good-one.md"  # same slug as the good post of 2024-01-01: Jekyll serves one
+DUPLICATE = "2024-04-01-good-one.md"  # same slug as the good post of 2024-01-01: Jekyll publishes both
 
 
 def _content(root: Path) -> Path:
@@ -130,12 +130,17 @@ def test_each_broken_file_is_reported_with_path_and_reason(built: tuple[Path, Pa
         assert not _served(built, name), f"{path} is skipped yet served"
 
 
-def test_duplicate_slug_is_reported_and_one_is_served(built: tuple[Path, Path, object]) -> None:
+def test_duplicate_slug_serves_both_posts_and_warns_on_the_older(built: tuple[Path, Path, object]) -> None:
     content, index, summary = built
-    dup = [p for p in summary.problems if p.path == f"_posts/{DUPLICATE}"]  # type: ignore[attr-defined]
-    assert dup and "duplicate slug" in dup[0].message
-    body = _client(content, index).get("/api/posts/good-one").get_json()
-    assert body["title"] == "Good one"
+    dup = [p for p in summary.problems if p.path == "_posts/2024-01-01-good-one.md"]  # type: ignore[attr-defined]
+    assert len(dup) == 1 and "duplicate slug 'good-one'" in dup[0].message and DUPLICATE in dup[0].message
+    client = _client(content, index)
+    newest = client.get("/api/posts/good-one").get_json()
+    assert newest["title"] == "Duplicate of good one" and newest["other_ids"] == ["/2024/01/01/good-one"]
+    older = client.get("/api/posts/by-id?id=/2024/01/01/good-one").get_json()
+    assert older["title"] == "Good one" and older["other_ids"] == ["/2024/04/01/good-one"]
+    listed = [i["id"] for i in client.get("/api/posts?per_page=100").get_json()["items"] if i["slug"] == "good-one"]
+    assert listed == ["/2024/04/01/good-one", "/2024/01/01/good-one"]
 
 
 def test_every_other_post_is_served(built: tuple[Path, Path, object]) -> None:

@@ -13,8 +13,8 @@ import orjson
 import pytest
 
 from service import create_app
-from service.content.loader import load_content
 from service.content.cache import ParseCache
+from service.content.loader import load_content
 from service.indexing import (
     BUILDS,
     ReindexBusy,
