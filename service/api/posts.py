@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import abort
 
 from service.api import Blueprint, current_index
-from service.schemas.args import POST_PARTS, PostByIdArgs, PostFieldsArgs, PostListArgs, RelatedArgs
+from service.schemas.args import POST_PARTS, PostByIdArgs, PostFieldsArgs, PostListArgs, RelatedArgs, RelatedByIdArgs
 from service.schemas.pages import finish
 from service.schemas.responses import PostListSchema, PostSchema, RelatedListSchema
 from service.search import PostFilter
@@ -84,6 +84,19 @@ class PostById(MethodView):
         if record is None:
             abort(404, message=f"no post with id {args['id']!r}")
         return full_post(record, args.get("only"))
+
+
+@blp.route("/by-id/related")
+class RelatedPostsById(MethodView):
+    @blp.arguments(RelatedByIdArgs, location="query")
+    @blp.response(200, RelatedListSchema)
+    @blp.alt_response(404, description="No served post has this id.")
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Return the posts most similar to the post with this Jekyll id (never itself)."""
+        related = current_index().related(args["id"], args["limit"])
+        if related is None:
+            abort(404, message=f"no post with id {args['id']!r}")
+        return {"items": related}
 
 
 @blp.route("/<slug>")

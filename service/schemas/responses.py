@@ -130,6 +130,9 @@ class PostSummarySchema(Schema):
     image = fields.Nested(ImageSchema, allow_none=True)
     reading_time = fields.Integer(metadata={"description": "Minutes."})
     word_count = fields.Integer()
+    other_ids = fields.List(fields.String(), metadata={
+        "description": "Ids of the other posts with this slug (Jekyll publishes all of them; fetch each with "
+                       "/api/posts/by-id?id=...). Empty when the slug is the post's alone."})
 
 
 class PostItemSchema(PostSummarySchema):
@@ -148,9 +151,6 @@ class PostItemSchema(PostSummarySchema):
 class PostSchema(PostItemSchema):
     """One post, complete, with its neighbours by date."""
 
-    other_ids = fields.List(fields.String(), metadata={
-        "description": "Ids of the other posts with this slug (Jekyll publishes all of them; fetch each with "
-                       "/api/posts/by-id?id=...). Empty when the slug is the post's alone."})
     prev = fields.Nested(PostSummarySchema, allow_none=True, metadata={"description": "The next older post."})
     next = fields.Nested(PostSummarySchema, allow_none=True, metadata={"description": "The next newer post."})
 
@@ -314,6 +314,7 @@ class SuggestionSchema(Schema):
     kind = fields.String(required=True, metadata={"description": "title or term"})
     slug = fields.String(metadata={"description": "Titles: the post's slug."})
     id = fields.String(metadata={"description": "Titles: the post's Jekyll id (unique where slugs are shared)."})
+    other_ids = fields.List(fields.String(), metadata={"description": "Titles: other posts with this slug."})
 
 
 class SuggestListSchema(Schema):

@@ -10,7 +10,7 @@ from typing import Any
 from service.content.models import Image, Post, PostRef, Quote
 
 SUMMARY_FIELDS = ("id", "slug", "title", "date", "url", "categories", "tags", "excerpt", "image",
-                  "reading_time", "word_count")
+                  "reading_time", "word_count", "other_ids")
 
 
 def slugify(name: str) -> str:

@@ -92,7 +92,9 @@ class WhooshIndex:
         return orjson.loads(self._column("summary" if kind == "post" else "hit")[docnum])
 
     def _post_docnum(self, slug: str) -> int | None:
-        """Find the post a slug names: the newest of the posts sharing it."""
+        """Find the post a slug names (the newest of the posts sharing it), or an id (slugs never start with /)."""
+        if slug.startswith("/"):
+            return self._docnum(f"post:{slug}")
         shared = self._shared.get(slug)
         if shared:
             return self._docnum(f"post:{shared[0]}")
@@ -255,7 +257,8 @@ class WhooshIndex:
                                           limit=max(1, limit // 2 + 1), optimize=OPTIMIZE)
             for hit in found:
                 summary = self.list_record(hit.docnum, "post")
-                out.append({"text": summary["title"], "kind": "title", "slug": summary["slug"], "id": summary["id"]})
+                out.append({"text": summary["title"], "kind": "title", "slug": summary["slug"], "id": summary["id"],
+                            **({"other_ids": summary["other_ids"]} if summary.get("other_ids") else {})})
         if not finished:
             head = " ".join(done)
             for word in vocab["words"].completions(last, limit * 2):
@@ -266,7 +269,7 @@ class WhooshIndex:
         return out[:limit]
 
     def related(self, slug: str, limit: int) -> list[dict[str, Any]] | None:
-        """Return the posts most like this one: shared words in the body, blended with shared categories."""
+        """Return the posts most like this one (a slug, or an id starting with /): shared words and categories."""
         docnum = self._post_docnum(slug)
         if docnum is None:
             return None
