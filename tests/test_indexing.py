@@ -146,7 +146,7 @@ def test_a_replaced_image_invalidates_the_cached_parse(content_dir: Path, tmp_pa
     summary = reindex(content_dir, tmp_path / "index")
     assert summary.parsed == 1 and summary.updated == 1
     image = _app(content_dir, tmp_path / "index").test_client().get("/api/posts/pic").get_json()["image"]
-    assert image.get("width") in (60, None)  # dimensions are the images engineer's; the parse must be fresh
+    assert (image["width"], image["height"]) == (60, 30)  # the new file's size: the parse is fresh, not cached
 
 
 def test_cached_parses_load_exactly_as_fresh_ones(tmp_path: Path) -> None:
