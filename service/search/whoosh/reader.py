@@ -253,10 +253,9 @@ class WhooshIndex:
         if titles:
             parts: list[Query] = [Term("titlew", w) for w in done]
             parts.append(Or([Term("titlew", w) for w in titles]))
-            found = self._searcher.search(And(parts), filter=Bits(self.allowed("post", PostFilter())),
-                                          limit=max(1, limit // 2 + 1), optimize=OPTIMIZE)
-            for hit in found:
-                summary = self.list_record(hit.docnum, "post")
+            # top() orders equal scores newest first, as a fresh build and an incremental one agree on
+            for docnum, _ in self.top(And(parts), self.allowed("post", PostFilter()), max(1, limit // 2 + 1)):
+                summary = self.list_record(docnum, "post")
                 out.append({"text": summary["title"], "kind": "title", "slug": summary["slug"], "id": summary["id"],
                             **({"other_ids": summary["other_ids"]} if summary.get("other_ids") else {})})
         if not finished:
