@@ -77,8 +77,8 @@ class PostById(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Return one post by its Jekyll id, for posts that share a slug (each is named in the others' `other_ids`).
 
-        A frontend can build the id from a permalink: Jekyll's id is the post URL without `.html` (and without a
-        trailing `/index.html` or `/`).
+        A frontend can build the id from a permalink: Jekyll's id is the folder of the post's URL (without
+        `baseurl`) joined to its slug, e.g. `/2016/01/01/welcome` for `/2016/01/01/welcome.html`.
         """
         record = current_index().get_post_by_id(args["id"])
         if record is None:

@@ -63,8 +63,8 @@ def _post_id() -> fields.String:
     """The `id` argument: a Jekyll post id always starts with a slash."""
     return fields.String(required=True,
                          validate=[validate.Length(min=1, max=1000), validate.Regexp(r"^/[^\x00-\x1f]*$")],
-                         metadata={"description": "The post's Jekyll id: its permalink without the extension, e.g. "
-                                                  "`/2016/01/01/welcome` (every post record names its `id`)."})
+                         metadata={"description": "The post's Jekyll id (every post object names its `id`): the "
+                                                  "folder of its URL joined to its slug, e.g. `/2016/01/01/welcome`."})
 
 
 class PostByIdArgs(PostFieldsArgs):
