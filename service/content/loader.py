@@ -136,10 +136,19 @@ def mark_duplicates(posts: list[Post]) -> list[Problem]:
         by_slug.setdefault(post.slug, []).append(post)
     posts[:] = by_id.values()
     for group in by_slug.values():
-        for post in group:
+        for number, post in enumerate(group, 1):
             post.other_ids = [p.id for p in group if p is not post]
+            if number > 1:
+                _renumber(post, f"{post.slug}~{number}")
         problems.extend(duplicate_slug(post, group[0]) for post in group[1:])
     return problems
+
+
+def _renumber(post: Post, prefix: str) -> None:
+    """Give a later post of a shared slug its own quote and image ids (`slug~2-q1`), which are made from the slug."""
+    for item in [*post.quotes, *([post.image] if post.image else []), *post.images]:
+        if item.id.startswith(post.slug):
+            item.id = prefix + item.id[len(post.slug):]
 
 
 def duplicate_slug(post: Post, first: Post) -> Problem:
