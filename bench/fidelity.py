@@ -68,7 +68,9 @@ def render_document(site_dir: Path, path: str, site: SiteConfig, links: LinkTabl
         matter = {}
     page = dict(matter) if isinstance(matter, dict) else {}
     page.setdefault("path", path)
-    body = render_liquid(split.body, site.values, links, lambda _: None, page)
+    includes = site_dir / "_includes"
+    body = render_liquid(split.body, site.values, links, lambda _: None, page,
+                         includes=includes if includes.is_dir() else None)
     if PurePosixPath(path).suffix.lower() in MARKDOWN:
         return render_markdown(body, site.markdown).html
     return sanitise(body)

@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from service import __version__
-from service.content.cache import code_fingerprint, config_bytes
+from service.content.cache import code_fingerprint, config_bytes, includes_bytes
 from service.content.models import Post
 from service.search import SCHEMA_VERSION
 from service.search.documents import image_record, post_record
@@ -36,11 +36,12 @@ def pause_point(point: str) -> None:
 
 
 def scan_key(content_dir: Path, preview: bool, image_widths: tuple[int, ...]) -> str:
-    """Hash what every document of a build depends on besides the files: code, index format, options, _config.yml."""
+    """Hash what every document of a build depends on besides the posts: code, index format, options, _config.yml
+    and _includes/ (an edited include re-renders every post, so the next build is a fresh one)."""
     digest = hashlib.sha256()
     for part in (__version__, SCHEMA_VERSION, code_fingerprint(BUILD_CODE), str(preview), repr(image_widths)):
         digest.update(part.encode() + b"\0")
-    digest.update(config_bytes(content_dir))
+    digest.update(config_bytes(content_dir) + b"\0" + includes_bytes(content_dir))
     return digest.hexdigest()
 
 

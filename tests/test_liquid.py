@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from bench.bodycompare import compare
+from service import create_app
 from service.content.liquid import LinkTable, render_liquid
+from service.indexing import reindex
 
 SITE = {"title": "oracle", "url": "https://example.org", "baseurl": "/blog", "author": {"name": "Ada"}}
 LINKS = LinkTable([("_posts/2024-01-21-categories-string.md", "/blog/release/notes/2024/01/21/categories-string.html"),
@@ -49,7 +57,7 @@ def test_site_and_page_values_and_url_filters() -> None:
     assert text == "oracle Ada Liquid tags |/blog/img/a.png https://example.org/blog/img/a.png"
 
 
-def test_include_and_plugin_tags_are_dropped_with_a_warning() -> None:
+def test_include_and_plugin_tags_are_dropped_with_a_warning_when_no_includes_folder_is_given() -> None:
     text, warnings = _render("Before {% include note.html %} and {% oembed https://example.com %} after.")
     assert text == "Before  and  after."
     assert warnings == [
@@ -74,3 +82,44 @@ def test_liquid_that_cannot_be_parsed_is_dropped_with_a_warning() -> None:
     text, warnings = _render("A {% for %} {{ site.title }} {% endfor")
     assert "oracle" in text and "{% for %}" not in text
     assert len(warnings) == 1 and "could not be run" in warnings[0]
+
+
+INCLUDES_SITE = Path(__file__).resolve().parent / "fixtures" / "liquid-includes"
+
+
+def test_includes_render_as_jekyll_rendered_them_through_reindex_and_the_api(make_app: Any) -> None:
+    jekyll = json.loads((INCLUDES_SITE / "expected.json").read_text(encoding="utf-8"))["posts"][0]["content"]
+    body = make_app(INCLUDES_SITE).test_client().get("/api/posts/include-with-parameters").get_json()
+    assert compare(jekyll, body["html"]).agrees, compare(jekyll, body["html"]).describe()
+    # the nested include sees only its own parameters, as in Jekyll (`who` is empty inside inner.html)
+    assert "<span>warm|</span>" in body["html"] and "<span>|</span>" in body["html"]
+
+
+def test_a_missing_include_renders_as_nothing_and_is_reported_with_its_line(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(INCLUDES_SITE, site)
+    result = reindex(site, tmp_path / "index")
+    problems = [p for p in result.problems if "missing-file.html" in p.message]
+    assert len(problems) == 1 and problems[0].path.endswith("2024-01-01-include-with-parameters.md")
+    assert problems[0].line == 13  # the file's line of the tag (front matter counted)
+
+
+def test_editing_an_include_re_renders_the_posts_on_the_next_reindex(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(INCLUDES_SITE, site)
+    index = tmp_path / "index"
+    reindex(site, index)
+    (site / "_includes" / "inner.html").write_text("<span>changed {{ include.label }}</span>\n", encoding="utf-8")
+    reindex(site, index)
+    app = create_app({"TESTING": True, "CONTENT_DIR": str(site), "INDEX_DIR": str(index)})
+    assert "<span>changed warm</span>" in app.test_client().get("/api/posts/include-with-parameters").get_json()["html"]
+
+
+def test_an_include_cannot_read_outside_the_includes_folder(tmp_path: Path) -> None:
+    (tmp_path / "_includes").mkdir()
+    (tmp_path / "secret.txt").write_text("do not show", encoding="utf-8")
+    warnings: list[str] = []
+    text = render_liquid("{% include ../secret.txt %}", {}, LinkTable([]), warnings.append, {},
+                         includes=tmp_path / "_includes")
+    assert "do not show" not in text
+    assert warnings and "no such file in _includes/" in warnings[0]

@@ -43,12 +43,26 @@ def config_bytes(content_dir: Path) -> bytes:
         return b"unreadable"
 
 
+def includes_bytes(content_dir: Path) -> bytes:
+    """Return every file of _includes/ with its name: a post's body may include any of them."""
+    digest = hashlib.sha256()
+    includes = content_dir / "_includes"
+    for file in sorted(includes.rglob("*")) if includes.is_dir() else []:
+        if file.is_file():
+            try:
+                digest.update(file.relative_to(content_dir).as_posix().encode() + b"\0" + file.read_bytes())
+            except OSError:
+                digest.update(b"unreadable")
+    return digest.digest()
+
+
 def reader_key(content_dir: Path, image_widths: tuple[int, ...]) -> str:
-    """Hash what every post's parse depends on besides its own file: the reader's code, options and _config.yml."""
+    """Hash what every post's parse depends on besides its own file: the reader's code, options, _config.yml and
+    _includes/ (an edited include re-renders every post)."""
     digest = hashlib.sha256()
     for part in (CACHE_FORMAT, __version__, code_fingerprint(), repr(image_widths)):
         digest.update(part.encode() + b"\0")
-    digest.update(config_bytes(content_dir))
+    digest.update(config_bytes(content_dir) + b"\0" + includes_bytes(content_dir))
     return digest.hexdigest()
 
 

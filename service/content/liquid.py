@@ -1,9 +1,11 @@
 """Turn the Liquid a Jekyll post may contain into plain Markdown before rendering.
 
-Jekyll's own tags are handled here (`raw`, `highlight`, `post_url`, `link`); `include` and tags from plugins are
-dropped with a warning that names the tag. What remains is standard Liquid (`if`, `for`, `assign`, `capture`,
-`{{ site.* }}`, `{{ page.* }}`, filters), which python-liquid renders in lax mode, as Jekyll's Liquid does; a
-Jekyll filter it does not know passes its input through, as Liquid does when filters are not strict.
+Jekyll's own tags are handled here (`raw`, `highlight`, `post_url`, `link`, and `include` of the site's
+`_includes/` files with Jekyll's `name=value` parameters read as `include.name`); tags from plugins, and `include`
+when no `_includes/` folder is given, are dropped with a warning that names the tag. What remains is standard
+Liquid (`if`, `for`, `assign`, `capture`, `{{ site.* }}`, `{{ page.* }}`, filters), which python-liquid renders in
+lax mode, as Jekyll's Liquid does; a Jekyll filter it does not know passes its input through, as Liquid does
+when filters are not strict.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ import posixpath
 import re
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Any, Protocol
 
 from liquid import Environment, Mode
 from liquid.exceptions import LiquidError
+from liquid.loader import BaseLoader, TemplateSource
 
 from service.content.jekyll import slugify
 from service.content.kramdown.options import markdown_options
@@ -42,6 +46,12 @@ _STANDARD_TAGS = frozenset({
     "liquid", "echo", "comment", "endcomment",
 })  # fmt: skip
 _SITE: ContextVar[dict[str, Any]] = ContextVar("site", default={})  # noqa: B039 - never mutated
+# The site's _includes/ folder and the warning sink of the render under way (the engine is shared by every site).
+_INCLUDES: ContextVar[tuple[Path, Callable[[str, str], None]] | None] = ContextVar("includes", default=None)
+_INCLUDE = re.compile(r"\{%(-?)\s*include\s+(.*?)\s*(-?)%\}", re.DOTALL)
+_INCLUDE_ARG = re.compile(r"""([\w-]+)\s*=\s*("[^"]*"|'[^']*'|[^\s"'%]+)""")
+_INCLUDE_VAR = re.compile(r"\binclude\.([\w-]+)")
+MAX_INCLUDE_BYTES = 1_000_000
 
 
 class _PassThroughFilters(dict[str, Any]):
@@ -73,7 +83,58 @@ def _markdownify(value: Any) -> str:
     return render_markdown("" if value is None else str(value), markdown_options(_SITE.get().get("kramdown"))[0]).html
 
 
-_ENGINE = Environment(tolerance=Mode.LAX)
+def _include_var(depth: int, name: str) -> str:
+    return f"__include{depth}_" + name.replace("-", "_")
+
+
+def jekyll_includes(text: str, depth: int = 0) -> str:
+    """Rewrite Jekyll's `{% include file.html a="x" b=page.y %}` as the standard Liquid include of that file.
+
+    Jekyll hands the parameters to the included file as `include.a`, and a nested include sees only its own;
+    standard Liquid has no such object, so a parameter becomes a variable named after its include depth
+    (`__include1_a`), the file is loaded as `file.html@1`, and the loaded file's `include.a` reads that name.
+    """
+    def rewrite(match: re.Match[str]) -> str:
+        name, rest = (re.split(r"\s+", match.group(2), maxsplit=1) + [""])[:2]
+        if "{{" in name or not name:
+            return match.group(0)  # a computed file name: left to the warning path
+        args = "".join(f", {_include_var(depth + 1, k)}: {v}" for k, v in _INCLUDE_ARG.findall(rest))
+        return f'{{%{match.group(1)} include "{name}@{depth + 1}"{args} {match.group(3)}%}}'
+
+    return _INCLUDE.sub(rewrite, text)
+
+
+class _IncludesLoader(BaseLoader):
+    """Load `_includes/<name>` of the site being rendered; a missing file renders as nothing, with a warning."""
+
+    def get_source(self, env: Environment, template_name: str, **kwargs: object) -> TemplateSource:
+        name, _, at = template_name.rpartition("@")
+        depth = int(at) if at.isdigit() else 1
+        found = _INCLUDES.get()
+        text = ""
+        if found is not None:
+            root, say = found
+            path = (root / name).resolve()
+            try:
+                inside = path.is_relative_to(root.resolve()) and path.is_file()
+                if inside and path.stat().st_size <= MAX_INCLUDE_BYTES:
+                    text = path.read_text(encoding="utf-8", errors="replace")
+                else:
+                    say(f"{{% include {name} %}}: no such file in _includes/ (Jekyll stops the build on this); "
+                        "rendered as nothing", f"{{% include {name}")
+            except OSError as exc:
+                say(f"{{% include {name} %}} could not be read ({exc}); rendered as nothing", f"{{% include {name}")
+        text = jekyll_includes(_drop_plugin_tags(text), depth)
+        text = _INCLUDE_VAR.sub(lambda m: _include_var(depth, m.group(1)), text)
+        return TemplateSource(text, name, None, None)
+
+
+def _drop_plugin_tags(text: str) -> str:
+    """Drop from an included file the tags standard Liquid cannot run (Jekyll's and plugins'), keeping include."""
+    return _TAG.sub(lambda m: m.group(0) if m.group(1) in _STANDARD_TAGS or m.group(1) == "include" else "", text)
+
+
+_ENGINE = Environment(tolerance=Mode.LAX, loader=_IncludesLoader())
 _ENGINE.filters = _PassThroughFilters(_ENGINE.filters)
 _ENGINE.filters.update(relative_url=_relative_url, absolute_url=_absolute_url, slugify=_slugify,
                        markdownify=_markdownify)
@@ -137,8 +198,9 @@ def render_liquid(
     resolve_post: Callable[[str], str | None] | Resolver,
     warn: Callable[[str], None],
     page: dict[str, Any] | None = None,
+    includes: Path | None = None,
 ) -> str:
-    """Replace the Liquid Jekyll users write in posts; drop the rest with a warning."""
+    """Replace the Liquid Jekyll users write in posts and pages (includes from `includes`); drop the rest, warning."""
     kept: list[str] = []
 
     def line_of(tag: str) -> int | None:
@@ -187,7 +249,7 @@ def render_liquid(
 
     def drop_tag(match: re.Match[str]) -> str:
         name = match.group(1)
-        if name in _STANDARD_TAGS:
+        if name in _STANDARD_TAGS or (name == "include" and includes is not None):
             return match.group(0)
         if name in ("include", "include_relative", "render", "include_cached"):
             say(f"{{% {name}{match.group(2).rstrip()} %}} was dropped: Broadsheet reads posts only, not includes",
@@ -197,15 +259,18 @@ def render_liquid(
         return ""
 
     text = _TAG.sub(drop_tag, text)
+    if includes is not None:
+        text = jekyll_includes(text)
     if "{" in text:
-        text = _standard_liquid(text, site, page, say)
+        text = _standard_liquid(text, site, page, say, includes)
     return re.sub(r"\x00liquid(\d+)\x00", lambda m: kept[int(m.group(1))], text)
 
 
 def _standard_liquid(text: str, site: dict[str, Any], page: dict[str, Any] | None,
-                     say: Callable[[str, str], None]) -> str:
+                     say: Callable[[str, str], None], includes: Path | None = None) -> str:
     """Render standard Liquid; if it cannot be parsed, drop its tags and fill in plain values instead."""
     token = _SITE.set(site)
+    folder = _INCLUDES.set((includes, say) if includes is not None else None)
     try:
         return _ENGINE.from_string(text).render(site=site, page=page or {}, post=page or {})
     except (LiquidError, RecursionError, ValueError, TypeError) as exc:
@@ -214,6 +279,7 @@ def _standard_liquid(text: str, site: dict[str, Any], page: dict[str, Any] | Non
         return _OUTPUT.sub(lambda m: _output(m.group(1), site, page), text)
     finally:
         _SITE.reset(token)
+        _INCLUDES.reset(folder)
 
 
 def _output(expression: str, site: dict[str, Any], page: dict[str, Any] | None) -> str:

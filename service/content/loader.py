@@ -295,9 +295,10 @@ def render_post(header: PostHeader, site: SiteConfig, links: LinkTable, content_
     ref = PostRef(slug=slug, title=header.title.strip(), url=header.url, id=header.id)
     page = {**matter["meta"], "title": header.title, "url": header.url, "slug": slug, "id": header.id,
             "date": header.date.strftime("%Y-%m-%d %H:%M:%S %z"), "categories": header.categories, "tags": header.tags}
-    body = render_liquid(header.body, site.values, links, warnings.append, page)
+    includes = includes_dir(content_dir, site)
+    body = render_liquid(header.body, site.values, links, warnings.append, page, includes=includes)
     rendered = render_markdown(body, site.markdown)
-    excerpt_html, excerpt_text = _excerpt(header, site, links, page)
+    excerpt_html, excerpt_text = _excerpt(header, site, links, page, includes)
     words = len(rendered.text.split())
     cover = _image(matter["image"], ref, f"{slug}-cover", "cover") if matter["image"] else None
     post = Post(
@@ -333,7 +334,14 @@ def render_post(header: PostHeader, site: SiteConfig, links: LinkTable, content_
     return post, problems
 
 
-def _excerpt(header: PostHeader, site: SiteConfig, links: LinkTable, page: dict[str, Any]) -> tuple[str, str]:
+def includes_dir(content_dir: Path, site: SiteConfig) -> Path | None:
+    """Return the site's `_includes` folder (Jekyll's `includes_dir`), if it has one."""
+    folder = content_dir / str(site.values.get("includes_dir") or "_includes")
+    return folder if folder.is_dir() else None
+
+
+def _excerpt(header: PostHeader, site: SiteConfig, links: LinkTable, page: dict[str, Any],
+             includes: Path | None = None) -> tuple[str, str]:
     """Jekyll's excerpt: front matter `excerpt` as written (Jekyll does not render it), else the body's head."""
     explicit = header.matter["excerpt"]
     if explicit is not None:
@@ -343,7 +351,8 @@ def _excerpt(header: PostHeader, site: SiteConfig, links: LinkTable, page: dict[
                             crlf=header.crlf)
     if source is None:
         return "", ""
-    html = render_markdown(render_liquid(source, site.values, links, lambda _: None, page), site.markdown).html
+    html = render_markdown(render_liquid(source, site.values, links, lambda _: None, page, includes=includes),
+                           site.markdown).html
     return html, html_to_text(html)
 
 

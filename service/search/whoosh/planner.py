@@ -46,6 +46,12 @@ STEM_PROBES = 64  # words looked at to tell whether a stem is used at all
 # Rank bonuses, far above any BM25F score: the title is exactly the query; every word is in the title.
 EXACT_TITLE_BONUS = 2000.0
 ALL_IN_TITLE_BONUS = 1000.0
+# Below the title bonuses, above most BM25F gaps: the typed words stand together, in order, in the body (a
+# reader quoting a passage they remember).
+PHRASE_BONUS = 60.0
+# Every word in the title as typed, not only by its stem or as the start of a longer word (serving, not services
+# or servings): a word typed alone is most often one the reader saw in the title.
+WHOLE_TITLE_BONUS = 300.0
 
 
 class Or(_WhooshOr):
@@ -79,6 +85,7 @@ class _Word:
     corrected: list[Query] = field(default_factory=list)
     title_exact: list[Query] = field(default_factory=list)
     title_corrected: list[Query] = field(default_factory=list)
+    title_typed: list[Query] = field(default_factory=list)  # the word as typed, unstemmed, in the title
 
 
 def any_field(stem_text: str, weight: float = 1.0) -> Query:
@@ -153,6 +160,8 @@ class Planner:
             out.title_exact.append(Term("titlew", word))
             return
         known = word in self.words
+        if known:
+            out.title_typed.append(Term("titlew", word))
         completions = self._completions(word) if prefix else []
         if known or chunk.solo:
             plan.keys.add(key)
@@ -288,26 +297,32 @@ class Planner:
         """Return the exact, typo-corrected and corrected-only queries for uq, or None when it searches for nothing."""
         plan = Plan(exact=Or([]), full=None)
         groups: list[tuple[list[Query], list[Query], list[Query], list[Query]]] = []
+        typed_titles: list[list[Query]] = []
         for n, group in enumerate(uq.groups):
             prefix_group = bool(uq.prefix) and n == len(uq.groups) - 1
             exact, corrected, title_exact, title_corrected = [], [], [], []
+            typed: list[Query] = []
             for m, clause in enumerate(group):
                 planned = self._clause(clause, typos, plan, prefix_group and m == len(group) - 1)
                 exact += planned.exact
                 corrected += planned.corrected
                 title_exact += planned.title_exact
                 title_corrected += planned.title_corrected
+                typed += planned.title_typed
+            typed_titles.append(typed)
             # (a word nothing matches, even corrected, stays: every word must match, so nothing does)
             groups.append((exact, corrected, title_exact, title_corrected))
         if not groups:
             return None
         excluded = self.excluded(uq)
 
-        def combine(parts: list[Query], titles: list[Query]) -> Query:
+        together = _phrase_bonus(uq)
+
+        def combine(parts: list[Query], titles: list[Query], whole: Query | None = None) -> Query:
             query: Query = _all(parts)
-            bonus = _title_bonus(titles, _typed_title_key(uq))
-            if bonus is not None:
-                query = AndMaybe(query, bonus)
+            bonuses = [b for b in (_title_bonus(titles, _typed_title_key(uq)), together, whole) if b is not None]
+            if bonuses:
+                query = AndMaybe(query, _one(bonuses))
             return AndNot(query, excluded) if excluded is not None else query
 
         matched = [g for g in groups if g[0] or g[1]]
@@ -322,7 +337,8 @@ class Planner:
             # nothing, but what is found is then no exact match.
             groups = [([], e + c, [], t + tc) for e, c, t, tc in matched]
         if all(e for e, _, _, _ in groups):
-            plan.exact = combine([_one(e) for e, _, _, _ in groups], [_one(t) for _, _, t, _ in groups if t])
+            plan.exact = combine([_one(e) for e, _, _, _ in groups], [_one(t) for _, _, t, _ in groups if t],
+                                 _typed_title_bonus(typed_titles))
         else:
             plan.exact = Or([])
         if any(c for _, c, _, _ in groups):
@@ -359,6 +375,24 @@ def _typed_title_key(uq: UserQuery) -> str | None:
     if any(len(group) > 1 or group[0].phrase for group in uq.groups):
         return None
     return title_key(" ".join(group[0].words[0] for group in uq.groups)) or None
+
+
+def _typed_title_bonus(typed: list[list[Query]]) -> Query | None:
+    """Return the bonus for posts with every word in the title as typed (each group's unstemmed title term)."""
+    if not typed or not all(typed):
+        return None
+    return ConstantScoreQuery(_all([_one(t) for t in typed]), WHOLE_TITLE_BONUS)
+
+
+def _phrase_bonus(uq: UserQuery) -> Query | None:
+    """Return the bonus for posts whose body has the typed words side by side, in order (plain words only)."""
+    if len(uq.groups) < 2 or any(len(group) > 1 or group[0].phrase for group in uq.groups):
+        return None
+    chunks = [c for group in uq.groups for c in analysis.chunks(group[0].words[0])]
+    if any(c.compound for c in chunks):
+        return None
+    terms = [s for c in chunks for s in part_stems(c)]
+    return ConstantScoreQuery(Phrase("body", terms), PHRASE_BONUS) if len(terms) > 1 else None
 
 
 def _title_bonus(titles: list[Query], key: str | None) -> Query | None:
