@@ -5,16 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-__version__ = "0.1.0"
+from service.version import __version__
+
+__all__ = ["__version__", "create_app"]
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Any:
     """Create the Flask app: defaults, then the environment, then test overrides."""
     from flask import Flask
 
-    from service import api, cli, errors, http, web
-    from service.config import DEFAULTS, from_environment
-    from service.search import IndexHolder
+    from service import api, caching, cli, current, delivery, errors, web
+    from service.config import DEFAULTS, from_environment, settle
 
     app = Flask(__name__)
     app.url_map.merge_slashes = False  # "//etc/passwd" must reach the media check, not be redirected
@@ -29,10 +30,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Any:
     app.config.update(from_environment())
     if test_config:
         app.config.update(test_config)
+    settle(app.config)
     for key in ("CONTENT_DIR", "INDEX_DIR"):
         app.config[key] = str(Path(app.config[key]).resolve())
-    app.extensions["broadsheet.index"] = IndexHolder(Path(app.config["INDEX_DIR"]))
-    http.init_app(app)
+    current.init_app(app)
+    delivery.init_app(app)
+    caching.init_app(app)  # after delivery: see its init_app
     api.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

@@ -13,10 +13,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from service.content.images import parse_widths
-from service.incremental import read_json, scan_key
+from service.incremental import scan_key
 from service.indexing import BuildSummary, ReindexBusy, acquire_lock, build_and_publish, release_lock
-from service.search import current_build_dir
+from service.layout import BuildLayout, read_json
+from service.search import Manifest, current_build_dir
 
 MODES = ("auto", "always", "off")  # BOOT_REINDEX: build when unusable; reindex (incrementally) every boot; never
 
@@ -26,10 +26,10 @@ def unusable_reason(index_dir: Path, content_dir: Path, preview: bool, image_wid
     build = current_build_dir(index_dir)
     if build is None:
         return "no index has been built"
-    manifest = read_json(build / "build.json")
-    if not isinstance(manifest, dict):
+    manifest = Manifest.from_json(read_json(BuildLayout(build).manifest))
+    if manifest is None:
         return f"build {build.name} has no readable manifest"
-    if manifest.get("key") != scan_key(content_dir, preview, image_widths):
+    if manifest.key != scan_key(content_dir, preview, image_widths):
         return f"build {build.name} was made by another version of the program, other settings or another _config.yml"
     return None
 
@@ -44,7 +44,7 @@ def ensure_index(config: Mapping[str, Any], log: Callable[[str], None] = print) 
     if mode not in MODES:
         raise ValueError(f"BOOT_REINDEX must be one of {', '.join(MODES)}; got {config.get('BOOT_REINDEX')!r}")
     index_dir, content_dir = Path(config["INDEX_DIR"]), Path(config["CONTENT_DIR"])
-    options = {"preview": bool(config.get("PREVIEW")), "image_widths": parse_widths(str(config["IMAGE_WIDTHS"]))}
+    options = {"preview": bool(config.get("PREVIEW")), "image_widths": tuple(config["IMAGE_WIDTHS"])}
     reason = unusable_reason(index_dir, content_dir, **options)
     if mode == "off" or (mode == "auto" and reason is None):
         build = current_build_dir(index_dir)

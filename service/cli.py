@@ -11,7 +11,6 @@ import orjson
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from service.content.images import parse_widths
 from service.content.loader import load_content
 from service.indexing import ReindexBusy, reindex
 
@@ -48,7 +47,7 @@ def reindex_command(preview: bool | None, wait: bool, full: bool) -> None:
     try:
         summary = reindex(Path(config["CONTENT_DIR"]), Path(config["INDEX_DIR"]),
                           preview=config["PREVIEW"] if preview is None else preview, progress=progress, wait=wait,
-                          image_widths=parse_widths(config["IMAGE_WIDTHS"]), full=full)
+                          image_widths=config["IMAGE_WIDTHS"], full=full)
     except ReindexBusy as exc:
         raise click.ClickException(str(exc)) from None
     finally:
@@ -68,7 +67,7 @@ def watch_command(debounce: float) -> None:
     config = current_app.config
     click.echo(f"watching {config['CONTENT_DIR']} (Ctrl-C stops)")
     watch(Path(config["CONTENT_DIR"]), Path(config["INDEX_DIR"]), preview=bool(config["PREVIEW"]),
-          image_widths=parse_widths(config["IMAGE_WIDTHS"]), debounce=debounce, echo=click.echo)
+          image_widths=config["IMAGE_WIDTHS"], debounce=debounce, echo=click.echo)
 
 
 @content_cli.command("check")
@@ -76,7 +75,7 @@ def watch_command(debounce: float) -> None:
 def check_command(as_json: bool) -> None:
     """Validate every post file; exit 1 when any file has an error."""
     result = load_content(Path(current_app.config["CONTENT_DIR"]), preview=current_app.config["PREVIEW"],
-                          image_widths=parse_widths(current_app.config["IMAGE_WIDTHS"]))
+                          image_widths=current_app.config["IMAGE_WIDTHS"])
     problems = sorted(dict.fromkeys(result.problems), key=lambda p: (p.path, p.line or 0))  # each problem once
     errors = sum(1 for p in problems if p.severity == "error")
     if as_json:

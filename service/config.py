@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any
+
+MAX_IMAGE_WIDTH = 8192  # the largest width a variant may be configured at
 
 DEFAULTS: dict[str, Any] = {
     "CONTENT_DIR": "content",
@@ -20,8 +22,8 @@ DEFAULTS: dict[str, Any] = {
     "WEB_UI": True,
     "RESPONSE_CACHE_SIZE": 2048,
     "RESPONSE_CACHE_MB": 32,  # per worker; 0 turns the response cache off
-    "SITE_TITLE": "",  # feed title; empty: the site title the index records, else "Broadsheet"
-    "IMAGE_WIDTHS": "320,640,1024,1600",  # widths of resized variants (srcset, /media/...?w=)
+    "SITE_TITLE": "",  # feed title; empty: "Broadsheet" (the index does not record _config.yml's title)
+    "IMAGE_WIDTHS": (320, 640, 1024, 1600),  # resized variant widths (srcset, /media/...?w=); env: "320,640,..."
     "IMAGE_CACHE_MAX_AGE": 2592000,  # seconds browsers and CDNs may keep a resized variant
     "BOOT_REINDEX": "auto",  # gunicorn start: auto (build when no usable index), always (incremental), off
 }
@@ -31,6 +33,8 @@ _BOOL = {"1": True, "true": True, "yes": True, "on": True,
 
 
 def _coerce(name: str, raw: str, default: Any) -> Any:
+    if isinstance(default, tuple):
+        return parse_widths(raw)
     if isinstance(default, bool):
         value = _BOOL.get(raw.strip().lower())
         if value is None:
@@ -42,6 +46,28 @@ def _coerce(name: str, raw: str, default: Any) -> Any:
         except ValueError:
             raise ValueError(f"{name} must be an integer, got {raw!r}") from None
     return raw
+
+
+def parse_widths(text: str | Sequence[int]) -> tuple[int, ...]:
+    """Read the configured variant widths ("320,640,..."), sorted and without repeats."""
+    items = text.split(",") if isinstance(text, str) else list(text)
+    widths = set()
+    for item in items:
+        if isinstance(item, str) and not item.strip():
+            continue
+        try:
+            width = int(item)
+        except (TypeError, ValueError):
+            raise ValueError(f"IMAGE_WIDTHS must be comma-separated whole numbers, got {item!r}") from None
+        if not 1 <= width <= MAX_IMAGE_WIDTH:
+            raise ValueError(f"IMAGE_WIDTHS values must be between 1 and {MAX_IMAGE_WIDTH}, got {width}")
+        widths.add(width)
+    return tuple(sorted(widths))
+
+
+def settle(config: MutableMapping[str, Any]) -> None:
+    """Coerce the settings given as text by an app's caller (tests, embedders) once, as the environment's are."""
+    config["IMAGE_WIDTHS"] = parse_widths(config["IMAGE_WIDTHS"])
 
 
 def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]:

@@ -12,15 +12,14 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import orjson
 
-from service import __version__
 from service.content.cache import code_fingerprint, config_bytes, includes_bytes
 from service.content.models import Post
 from service.search import SCHEMA_VERSION
 from service.search.documents import image_record, post_record
+from service.version import __version__
 
 # The code a build's documents depend on besides the reader's own (which the parse cache key covers).
 BUILD_CODE = ("content", "search", "schemas/front_matter.py", "incremental.py")
@@ -56,11 +55,3 @@ def fingerprint(post: Post) -> str:
 def fingerprints(posts: list[Post]) -> dict[str, str]:
     """Return every visible post's fingerprint by its Jekyll id (unique, where slugs may be shared)."""
     return {post.id: fingerprint(post) for post in posts}
-
-
-def read_json(path: Path) -> Any:
-    """Read a JSON sidecar, or None when it is missing or torn."""
-    try:
-        return orjson.loads(path.read_bytes())
-    except (OSError, orjson.JSONDecodeError):
-        return None

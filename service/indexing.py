@@ -9,7 +9,7 @@ import shutil
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,21 +17,17 @@ from typing import IO, Any
 
 import orjson
 
-from service import __version__
 from service.content.cache import ParseCache
 from service.content.images import DEFAULT_WIDTHS
 from service.content.loader import LoadResult, load_content
 from service.content.models import Problem
-from service.incremental import fingerprints, pause_point, read_json, scan_key
+from service.incremental import fingerprints, pause_point, scan_key
+from service.layout import STAGING_PREFIX, BuildLayout, IndexLayout, read_json, write_json_atomic
 from service.schemas.pages import write_post_pages
-from service.search import CURRENT, current_build_dir, update_index, write_index
-from service.search.documents import slugify
+from service.search import Manifest, current_build_dir, update_index, write_index
+from service.search.documents import label_slug
+from service.version import __version__
 
-BUILDS = "builds"
-CACHE = "cache"
-LOCK = ".reindex.lock"
-LAST = "last-reindex.json"  # the outcome of the latest reindex, served or not, for /readyz
-FINGERPRINTS = "fingerprints.json"  # post id -> record hash of every indexed post: the next build's diff
 GRACE_SECONDS = 600  # old builds stay this long so searchers still open on them can finish
 INCREMENTAL_SHARE = 0.3  # beyond this share of changed posts a fresh index is cheaper than deletions
 INCREMENTAL_MIN = 50  # ...but so few posts are cheap to add to any index
@@ -80,7 +76,7 @@ class BuildSummary:
 def acquire_lock(index_dir: Path, wait: bool = False) -> IO[str]:
     """Take the one-writer lock and return its handle; the kernel drops it when the holder dies: never stale."""
     index_dir.mkdir(parents=True, exist_ok=True)
-    handle = open(index_dir / LOCK, "a+")  # noqa: SIM115 - held across threads, released by release_lock
+    handle = open(IndexLayout(index_dir).lock, "a+")  # noqa: SIM115 - held across threads, released by release_lock
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
     except BlockingIOError:
@@ -149,7 +145,7 @@ def compute_build_id(scan: Scan) -> str:
     return digest.hexdigest()[:16]
 
 
-def manifest_for(build_id: str, result: LoadResult, key: str = "") -> dict[str, Any]:
+def manifest_for(build_id: str, result: LoadResult, key: str = "") -> Manifest:
     """Precompute what list endpoints need beyond the documents: counts, order and problems."""
     categories: Counter[str] = Counter()
     tags: Counter[str] = Counter()
@@ -157,27 +153,27 @@ def manifest_for(build_id: str, result: LoadResult, key: str = "") -> dict[str, 
     names: dict[tuple[str, str], str] = {}
     for post in result.posts:
         for name in post.categories:
-            categories[slugify(name)] += 1
-            names.setdefault(("category", slugify(name)), name)
+            categories[label_slug(name)] += 1
+            names.setdefault(("category", label_slug(name)), name)
         for name in post.tags:
-            tags[slugify(name)] += 1
-            names.setdefault(("tag", slugify(name)), name)
+            tags[label_slug(name)] += 1
+            names.setdefault(("tag", label_slug(name)), name)
         months[(post.date.year, post.date.month)] += 1
-    return {
-        "build_id": build_id,
-        "key": key,
-        "version": __version__,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "posts": len(result.posts),
-        "hidden": len(result.hidden),
-        "files": result.files,
-        "categories": [{"name": names[("category", s)], "slug": s, "count": n} for s, n in sorted(categories.items())],
-        "tags": [{"name": names[("tag", s)], "slug": s, "count": n} for s, n in sorted(tags.items())],
-        "archive": [{"year": y, "month": m, "count": n} for (y, m), n in sorted(months.items(), reverse=True)],
-        "order": [p.id for p in result.posts],  # ids: a slug may be shared
-        "duplicates": _duplicates(result),
-        "problems": [_problem_dict(p) for p in result.problems],
-    }
+    return Manifest(
+        build_id=build_id,
+        key=key,
+        version=__version__,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        posts=len(result.posts),
+        hidden=len(result.hidden),
+        files=result.files,
+        categories=[{"name": names[("category", s)], "slug": s, "count": n} for s, n in sorted(categories.items())],
+        tags=[{"name": names[("tag", s)], "slug": s, "count": n} for s, n in sorted(tags.items())],
+        archive=[{"year": y, "month": m, "count": n} for (y, m), n in sorted(months.items(), reverse=True)],
+        order=[p.id for p in result.posts],  # ids: a slug may be shared
+        duplicates=_duplicates(result),
+        problems=[_problem_dict(p) for p in result.problems],
+    )
 
 
 def _duplicates(result: LoadResult) -> dict[str, list[str]]:
@@ -229,12 +225,12 @@ def build_and_publish(
 
 def _build(content_dir: Path, index_dir: Path, preview: bool, progress: Callable[[int, int], None] | None,
            image_widths: tuple[int, ...], full: bool, started: float, now: datetime | None) -> BuildSummary:
-    cache_dir = index_dir / CACHE
+    cache_dir = IndexLayout(index_dir).parse_cache
     scan = scan_content(content_dir, cache_dir, preview=preview, image_widths=image_widths, full=full,
                         progress=progress, now=now)
     result = scan.result
     build_id = compute_build_id(scan)
-    target = index_dir / BUILDS / build_id
+    target = IndexLayout(index_dir).build(build_id).root
     summary = BuildSummary(build_id, len(result.posts), len(result.hidden), result.files, result.problems,
                            parsed=scan.parsed)
     base = current_build_dir(index_dir)
@@ -261,17 +257,17 @@ def _build(content_dir: Path, index_dir: Path, preview: bool, progress: Callable
 
 def _previous_fingerprints(base: Path, key: str) -> dict[str, str] | None:
     """Return the served build's fingerprints when an incremental update on top of it is valid."""
-    manifest = read_json(base / "build.json")
-    prints = read_json(base / FINGERPRINTS)
-    if not isinstance(manifest, dict) or manifest.get("key") != key or not isinstance(prints, dict):
+    manifest = Manifest.from_json(read_json(BuildLayout(base).manifest))
+    prints = read_json(BuildLayout(base).fingerprints)
+    if manifest is None or manifest.key != key or not isinstance(prints, dict):
         return None  # other code, options or _config.yml: every document may differ
     return prints
 
 
-def _write_build(target: Path, scan: Scan, manifest: dict[str, Any], base: Path | None,
+def _write_build(target: Path, scan: Scan, manifest: Manifest, base: Path | None,
                  previous: dict[str, str] | None) -> str:
     """Write the build into a staging folder and rename it into place; return full or incremental."""
-    staging = target.parent / f".staging-{target.name}-{os.getpid()}"
+    staging = IndexLayout(target.parent.parent).staging(target.name, os.getpid())
     shutil.rmtree(staging, ignore_errors=True)
     prints = scan.fingerprints
     try:
@@ -288,8 +284,9 @@ def _write_build(target: Path, scan: Scan, manifest: dict[str, Any], base: Path 
             write_index(staging, scan.result.posts)
             write_post_pages(staging, scan.result.posts)
             mode = "full"
-        (staging / FINGERPRINTS).write_bytes(orjson.dumps(prints, option=orjson.OPT_SORT_KEYS))
-        (staging / "build.json").write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
+        written = BuildLayout(staging)
+        written.fingerprints.write_bytes(orjson.dumps(prints, option=orjson.OPT_SORT_KEYS))
+        written.manifest.write_bytes(orjson.dumps(manifest.to_json(), option=orjson.OPT_INDENT_2))
         pause_point("write")
         os.rename(staging, target)
     finally:
@@ -299,23 +296,25 @@ def _write_build(target: Path, scan: Scan, manifest: dict[str, Any], base: Path 
 
 def publish(index_dir: Path, build_dir: Path) -> None:
     """Point `current` at build_dir with one atomic rename."""
-    link = index_dir / f"{CURRENT}.tmp-{os.getpid()}"
+    layout = IndexLayout(index_dir)
+    link = layout.current_temp(os.getpid())
     if link.is_symlink() or link.exists():
         link.unlink()
     os.symlink(os.path.relpath(build_dir, index_dir), link)
-    os.replace(link, index_dir / CURRENT)
+    os.replace(link, layout.current)
     os.utime(build_dir)  # mark when it was last published, for the grace period
 
 
 def remove_old_builds(index_dir: Path, grace_seconds: float = GRACE_SECONDS) -> list[str]:
     """Delete builds (and staging left by killed runs) not current and untouched for longer than the grace period."""
+    layout = IndexLayout(index_dir)
     current = current_build_dir(index_dir)
     removed = []
     now = time.time()
-    for build in (index_dir / BUILDS).iterdir() if (index_dir / BUILDS).is_dir() else []:
+    for build in layout.builds.iterdir() if layout.builds.is_dir() else []:
         if build == current:
             continue
-        if build.name.startswith(".staging-"):  # left by a killed run; we hold the lock, so nobody writes it
+        if build.name.startswith(STAGING_PREFIX):  # left by a killed run; we hold the lock, so nobody writes it
             shutil.rmtree(build, ignore_errors=True)
             continue
         try:
@@ -325,7 +324,7 @@ def remove_old_builds(index_dir: Path, grace_seconds: float = GRACE_SECONDS) -> 
         if age > grace_seconds:
             shutil.rmtree(build, ignore_errors=True)
             removed.append(build.name)
-    for stray in index_dir.glob(f"{CURRENT}.tmp-*"):  # a link a killed run made but never renamed
+    for stray in layout.current_temps():  # a link a killed run made but never renamed
         if stray.is_symlink() and now - stray.lstat().st_mtime > grace_seconds:
             stray.unlink(missing_ok=True)
     return removed
@@ -333,17 +332,14 @@ def remove_old_builds(index_dir: Path, grace_seconds: float = GRACE_SECONDS) -> 
 
 def last_reindex(index_dir: Path) -> dict[str, Any] | None:
     """Return the recorded outcome of the latest reindex, if any."""
-    found = read_json(index_dir / LAST)
+    found = read_json(IndexLayout(index_dir).last_reindex)
     return found if isinstance(found, dict) else None
 
 
 def _record_last(index_dir: Path, outcome: dict[str, Any]) -> None:
-    temp = index_dir / f".{LAST}.{os.getpid()}"
-    try:
-        temp.write_bytes(orjson.dumps({**outcome, "finished_at": datetime.now(UTC).isoformat(timespec="seconds")}))
-        os.replace(temp, index_dir / LAST)
-    except OSError:
-        temp.unlink(missing_ok=True)
+    with suppress(OSError):  # a full or read-only disk must not turn a finished build into a failure
+        write_json_atomic(IndexLayout(index_dir).last_reindex,
+                          {**outcome, "finished_at": datetime.now(UTC).isoformat(timespec="seconds")})
 
 
 def _problem_dict(problem: Problem) -> dict[str, Any]:

@@ -8,11 +8,14 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from werkzeug.http import parse_date
 
-# The Flask side puts the build id here when a GET's answer may be stored (see service.http).
+from service.layout import IndexLayout
+
+# The Flask side puts the build id here when a GET's answer may be stored (see service.caching).
 STORE_KEY = "broadsheet.cache_build"
 MAX_ENTRY_BYTES = 2 * 1024 * 1024
 # Headers a 304 repeats from the 200 it stands for (RFC 9110 15.4.5).
@@ -57,7 +60,7 @@ class ResponseCache:
     def __init__(self, app: Callable[..., Any], index_dir: str, entries: int, max_bytes: int,
                  vary_origin: bool = False) -> None:
         self.app = app
-        self.link = os.path.join(index_dir, "current")
+        self.link = str(IndexLayout(Path(index_dir)).current)
         self.max_entries = entries
         self.max_bytes = max_bytes
         self.vary_origin = vary_origin

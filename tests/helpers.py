@@ -1,4 +1,4 @@
-"""Helpers for tests: real gunicorn processes on loopback ports, and what an indexed site serves over the API."""
+"""Shared test helpers: paths, tiny content writers, real gunicorn processes, and what an indexed site serves."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import os
 import shlex
 import socket
 import subprocess
+import textwrap
 import time
 import urllib.error
 import urllib.request
@@ -14,6 +15,37 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def shared_path(*parts: str) -> Path:
+    """Return a path under ../shared, skipping the test when this clone has no ../shared beside it."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is absent: ../shared (seed post and real corpora) exists only beside CI's clone")
+    return path
+
+
+def write_post(content_dir: Path, name: str, front_matter: str, body: str, folder: str = "_posts") -> Path:
+    """Write one post file with dedented front matter and body."""
+    path = content_dir / folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"---\n{textwrap.dedent(front_matter).strip()}\n---\n{textwrap.dedent(body).lstrip()}",
+                    encoding="utf-8")
+    return path
+
+
+def write_image(path: Path, size: tuple[int, int], **save: Any) -> Path:
+    """Write a small real image (a gradient, so resizing has work to do) in the format its extension names."""
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.linear_gradient("L").resize(size).convert("RGB").save(path, **save)
+    return path
 
 
 def free_port() -> int:

@@ -10,7 +10,7 @@ import pytest
 
 from service import create_app
 from service.indexing import reindex, reindex_lock
-from tests.conftest import write_post
+from tests.helpers import write_post
 
 TOKEN = "s3cret-token-for-tests"
 
@@ -127,7 +127,7 @@ def test_a_failing_reindex_reports_failed_without_server_paths(site: tuple[Path,
     def explode(*args: Any, **kwargs: Any) -> None:
         raise OSError(f"[Errno 28] No space left on device: '{site[1]}/builds/x'")
 
-    monkeypatch.setattr("service.api.admin.build_and_publish", explode)
+    monkeypatch.setattr("service.jobs.build_and_publish", explode)
     client = _client(site)
     before = client.get("/healthz").get_json()["build_id"]
     done = _wait(client, client.post("/api/reindex", headers=_auth()).get_json()["id"])

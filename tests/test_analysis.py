@@ -12,7 +12,7 @@ import pytest
 from service.indexing import reindex
 from service.search import PostFilter, SearchRequest
 from service.search.analysis import chunks, fold
-from tests.conftest import FIXTURES
+from tests.helpers import FIXTURES
 
 SHAPES = FIXTURES / "token-shapes"
 _EDGE = re.compile(r"^[\s!-/:-@\[-`{-~“”‘’«»…—–]+|[\s!-/:-@\[-`{-~“”‘’«»…—–]+$")

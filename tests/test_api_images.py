@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from PIL import Image as PILImage
 
-from tests.conftest import write_image, write_post
+from tests.helpers import write_image, write_post
 
 LOCAL_KEYS = {"width", "height", "mime_type", "bytes", "placeholder", "variants", "srcset", "missing"}
 

@@ -18,7 +18,7 @@ import pytest
 from PIL import Image as PILImage
 
 from service.indexing import reindex
-from tests.conftest import REPO, write_image, write_post
+from tests.helpers import REPO, write_image, write_post
 
 FORMATS = [("photo.jpg", "image/jpeg", "JPEG"), ("photo.png", "image/png", "PNG"),
            ("photo.gif", "image/gif", "GIF"), ("photo.webp", "image/webp", "WEBP")]

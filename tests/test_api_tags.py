@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import write_post
+from tests.helpers import write_post
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 
 from service import create_app
 from service.indexing import reindex
-from tests.conftest import REPO, write_post
+from tests.helpers import REPO, write_post
 
 FM = "---\n{}\n---\nBody of a broken post.\n"
 

@@ -14,7 +14,7 @@ from service.boot import ensure_index, unusable_reason
 from service.content.images import DEFAULT_WIDTHS
 from service.indexing import acquire_lock, build_and_publish, reindex, release_lock
 from service.search import current_build_dir
-from tests.conftest import write_post
+from tests.helpers import write_post
 
 
 class FileLog:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from service import create_app
 from service.search import current_build_dir
-from tests.conftest import write_post
+from tests.helpers import write_post
 
 
 def _app(content_dir: Path, index_dir: Path):  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ import pytest
 from service.content.loader import load_content
 from service.indexing import reindex
 from service.search import PostFilter, SearchRequest, open_index
-from tests.conftest import shared_path
+from tests.helpers import shared_path
 
 
 @pytest.mark.parametrize("name", ["jekyll-news", "18f-blog"])

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from service import create_app
-from service.indexing import BUILDS, lock_is_free
+from service.indexing import lock_is_free
+from service.layout import IndexLayout
 from service.search import current_build_dir
-from tests.conftest import REPO, write_post
+from tests.helpers import REPO, write_post
 
 pytestmark = pytest.mark.slow
 
@@ -79,7 +80,7 @@ def test_sigkill_at_each_step_leaves_the_served_index_intact(tmp_path: Path, poi
     assert _served(content, index) == before, "the killed reindex changed what is served"
     assert lock_is_free(index), "the killed reindex left its lock held"
     if point == "switch":  # the new build was complete and renamed into place, but never published
-        assert len([b for b in (index / BUILDS).iterdir() if not b.name.startswith(".")]) == 2
+        assert len([b for b in IndexLayout(index).builds.iterdir() if not b.name.startswith(".")]) == 2
 
     again = _command(content, index)
     out, err = again.communicate(timeout=300)
@@ -87,5 +88,5 @@ def test_sigkill_at_each_step_leaves_the_served_index_intact(tmp_path: Path, poi
     assert "posts indexed" in out
     build_id, total, hits = _served(content, index)
     assert build_id != before[0] and total == before[1] + 1 and "heron-chicks-hatch" in hits
-    assert current_build_dir(index) == index / BUILDS / build_id
-    assert not [b for b in (index / BUILDS).iterdir() if b.name.startswith(".staging-")], "staging left behind"
+    assert current_build_dir(index) == IndexLayout(index).build(build_id).root
+    assert not [b for b in IndexLayout(index).builds.iterdir() if b.name.startswith(".staging-")], "staging left behind"

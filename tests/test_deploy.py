@@ -22,8 +22,8 @@ import pytest
 from gunicorn.ctl.client import ControlClient
 
 from service.content.loader import load_content
-from tests.conftest import REPO, write_post
 from tests.helpers import (
+    REPO,
     free_port,
     get,
     listens_on_all_interfaces,
@@ -31,6 +31,7 @@ from tests.helpers import (
     procfile_command,
     stop,
     wait_until_answers,
+    write_post,
 )
 
 BOOT_BUDGET = 60.0  # seconds from a web process' start to serving the sample content

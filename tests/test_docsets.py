@@ -17,7 +17,7 @@ from service.search.whoosh.docsets import Bits, bits_of
 from service.search.whoosh.matching import AndNot
 from service.search.whoosh.planner import any_field, filter_query
 from service.search.whoosh.schema import stems
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 
 def _index(app: Any) -> Any:

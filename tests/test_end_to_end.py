@@ -11,8 +11,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from tests.conftest import REPO
-from tests.helpers import free_port, get, path_with, procfile_command, stop, wait_until_answers
+from tests.helpers import REPO, free_port, get, path_with, procfile_command, stop, wait_until_answers
 
 
 def test_release_check_then_web_over_an_empty_index_serve_the_sample_content(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import feedparser
 import pytest
 
-from tests.conftest import write_post
+from tests.helpers import write_post
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 
 from bench.bodycompare import THRESHOLD, compare
 from bench.fidelity import site_results, summarise
-from tests.conftest import shared_path
+from tests.helpers import shared_path
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "kramdown"
 

@@ -14,7 +14,7 @@ from service.content.files import (
     read_source,
     split_front_matter,
 )
-from tests.conftest import FIXTURES
+from tests.helpers import FIXTURES
 
 SITE = FIXTURES / "edge-cases" / "jekyll-site"
 BROKEN = FIXTURES / "edge-cases" / "broken"

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from gunicorn.app.base import Application
 
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 UNSET = ("PORT", "HOST", "GUNICORN_CONTROL_SOCKET", "XDG_RUNTIME_DIR", "GUNICORN_CMD_ARGS", "WEB_THREADS")
 

@@ -19,8 +19,7 @@ from pathlib import Path
 import pytest
 
 from service.indexing import reindex
-from tests.conftest import REPO
-from tests.helpers import free_port, get, path_with, stop, wait_until_answers
+from tests.helpers import REPO, free_port, get, path_with, stop, wait_until_answers
 
 pytestmark = pytest.mark.slow
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from service import create_app
 from service.indexing import reindex
-from tests.conftest import write_post
+from tests.helpers import write_post
 
 
 def _client(content: Path, index: Path):  # type: ignore[no-untyped-def]

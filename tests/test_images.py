@@ -12,11 +12,11 @@ from PIL import Image as PILImage
 
 from service import create_app
 from service.content import images
-from service.content.images import ImageRefused, annotate_images, locate, parse_widths, probe
+from service.content.images import ImageRefused, annotate_images, locate, probe
 from service.content.loader import load_content
 from service.content.models import Image, PostRef
 from service.content.variants import make_variant
-from tests.conftest import write_image, write_post
+from tests.helpers import write_image, write_post
 
 FORMATS = [("photo.png", "image/png", "PNG"), ("photo.jpg", "image/jpeg", "JPEG"),
            ("photo.gif", "image/gif", "GIF"), ("photo.webp", "image/webp", "WEBP")]
@@ -157,14 +157,6 @@ def test_make_variant_keeps_the_format_and_is_made_once(tmp_path: Path) -> None:
             assert (made.format, made.size) == (fmt, (320, 107))
         stamp = variant.stat().st_mtime_ns
         assert make_variant(path, 320, cache) == variant and variant.stat().st_mtime_ns == stamp
-
-
-def test_parse_widths() -> None:
-    assert parse_widths("1600, 320,640,320,") == (320, 640, 1600)
-    assert parse_widths("") == ()
-    for bad in ("320,wide", "0", "99999"):
-        with pytest.raises(ValueError, match="IMAGE_WIDTHS"):
-            parse_widths(bad)
 
 
 def test_shared_images_name_every_visible_post_that_uses_them(content_dir: Path) -> None:

@@ -11,8 +11,7 @@ import orjson
 
 from service import create_app
 from service.indexing import reindex
-from tests.conftest import shared_path, write_post
-from tests.helpers import listed_posts
+from tests.helpers import listed_posts, shared_path, write_post
 from tests.test_indexing import _vocabulary, comparable
 
 

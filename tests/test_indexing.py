@@ -16,7 +16,6 @@ from service import create_app
 from service.content.cache import ParseCache
 from service.content.loader import load_content
 from service.indexing import (
-    BUILDS,
     ReindexBusy,
     acquire_lock,
     last_reindex,
@@ -26,9 +25,10 @@ from service.indexing import (
     release_lock,
     remove_old_builds,
 )
+from service.layout import IndexLayout
 from service.search import current_build_dir
 from service.search.documents import post_record
-from tests.conftest import REPO, write_post
+from tests.helpers import REPO, write_post
 
 ENDPOINTS = ("/api/posts", "/api/posts?page=2&per_page=3", "/api/categories", "/api/quotes", "/api/images",
              "/api/search?q=river", "/api/search?q=council&facets=category,year", "/api/posts/beta",
@@ -198,7 +198,7 @@ def test_old_builds_go_only_after_the_grace_period(content_dir: Path, tmp_path: 
     first = reindex(content_dir, index)
     write_post(content_dir, "2024-01-02-two.md", "title: Two", "Two.\n")
     second = reindex(content_dir, index)
-    builds = index / BUILDS
+    builds = IndexLayout(index).builds
     assert (builds / first.build_id).is_dir(), "a build just replaced must stay for open searchers"
     (builds / ".staging-x-1").mkdir()
     old = time.time() - 3600

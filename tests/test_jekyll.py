@@ -23,8 +23,7 @@ from service.content.loader import load_content
 from service.content.rubytime import RubyDateError, ruby_time_parse
 from service.content.site import load_site_config
 from service.indexing import reindex
-from tests.conftest import FIXTURES
-from tests.helpers import listed_posts, served_client
+from tests.helpers import FIXTURES, listed_posts, served_client
 
 EDGE = FIXTURES / "edge-cases"
 FIELDS = ("id", "url", "slug", "title", "date", "categories", "tags", "shown_by_default")

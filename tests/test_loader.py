@@ -12,7 +12,7 @@ from service import create_app
 from service.content.files import SourceFile
 from service.content.loader import load_content, load_post
 from service.content.site import SiteConfig
-from tests.conftest import FIXTURES, shared_path, write_post
+from tests.helpers import FIXTURES, shared_path, write_post
 
 SEED = "2022-12-29-3commas-data-breach-being-investigated-by-fbi.md"
 

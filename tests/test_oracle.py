@@ -18,8 +18,7 @@ from typing import Any
 import pytest
 
 from service.indexing import BuildSummary, reindex
-from tests.conftest import shared_path
-from tests.helpers import served_client
+from tests.helpers import served_client, shared_path
 
 FIELDS = ("id", "url", "slug", "title", "date", "categories", "tags", "shown_by_default")
 # Posts whose front matter is not valid YAML may be skipped: none in either corpus (a tab after a value, which

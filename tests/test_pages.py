@@ -15,7 +15,7 @@ from service.schemas.pages import MEDIA_MARK, SITE_MARK, compile_schema, finish
 from service.schemas.responses import PostSchema
 from service.search import current_build_dir
 from service.search.pages import open_pages
-from tests.conftest import REPO, shared_path, write_post
+from tests.helpers import REPO, shared_path, write_post
 
 
 def _computed(client: Any, slug: str) -> Any:
@@ -27,7 +27,7 @@ def _computed(client: Any, slug: str) -> Any:
 def _check_every_post(app: Any) -> int:
     client = app.test_client()
     index = app.extensions["broadsheet.index"].get()
-    every = [index.get_post_by_id(post_id)["slug"] for post_id in index.manifest["order"]]
+    every = [index.get_post_by_id(post_id)["slug"] for post_id in index.manifest.order]
     slugs = [slug for slug in every if every.count(slug) == 1]  # a shared slug is served the slow way
     assert len(index._pages) == len(slugs)
     for slug in slugs:

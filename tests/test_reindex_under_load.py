@@ -22,7 +22,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from tests.conftest import REPO, write_post
+from tests.helpers import REPO, write_post
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import SHARED
+from tests.helpers import SHARED
 
 JUDGED = Path(__file__).resolve().parent / "relevance" / "judged_queries.yaml"
 # Set from the measured figures with a little room, so a real regression fails and noise does not.

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from service.search import PostFilter, SearchRequest, current_build_dir, open_index, shared, vocabulary
+from service.search import Manifest, PostFilter, SearchRequest, current_build_dir, open_index, shared, vocabulary
 from service.search.facets import FacetTable, encode_keys, site_facets
 from service.search.highlight import Marker
 from service.search.whoosh.schema import stem_key
-from tests.conftest import write_post
+from tests.helpers import write_post
 
 
 # -- highlighting -------------------------------------------------------------------------------
@@ -83,8 +83,8 @@ def test_saved_vocabulary_is_ignored_for_another_generation(tmp_path: Path, voca
 
 # -- facets -------------------------------------------------------------------------------------
 def test_facet_table_counts_multi_valued_fields_with_display_names() -> None:
-    manifest = {"categories": [{"name": "City Hall", "slug": "city-hall", "count": 2}],
-                "tags": [{"name": "Bikes", "slug": "bikes", "count": 1}]}
+    manifest = Manifest(categories=[{"name": "City Hall", "slug": "city-hall", "count": 2}],
+                        tags=[{"name": "Bikes", "slug": "bikes", "count": 1}])
     rows = [encode_keys(["city-hall", "transport"], ["bikes"], "2023"), encode_keys(["city-hall"], [], "2024"),
             encode_keys([], [], "2024")]
     counted = FacetTable(rows, manifest).count([0, 1, 2], ("category", "tag", "year"))
@@ -95,8 +95,8 @@ def test_facet_table_counts_multi_valued_fields_with_display_names() -> None:
 
 
 def test_site_facets_come_from_the_manifest() -> None:
-    manifest = {"categories": [{"name": "A", "slug": "a", "count": 3}], "tags": [],
-                "archive": [{"year": 2024, "month": 5, "count": 2}, {"year": 2024, "month": 1, "count": 1}]}
+    manifest = Manifest(categories=[{"name": "A", "slug": "a", "count": 3}], tags=[],
+                        archive=[{"year": 2024, "month": 5, "count": 2}, {"year": 2024, "month": 1, "count": 1}])
     assert site_facets(manifest, ("category", "year")) == {
         "category": [{"value": "a", "slug": "a", "name": "A", "count": 3}],
         "year": [{"value": "2024", "slug": "2024", "name": "2024", "count": 3}]}

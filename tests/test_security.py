@@ -14,7 +14,7 @@ from PIL import Image
 
 from service import create_app
 from service.indexing import reindex
-from tests.conftest import REPO, write_post
+from tests.helpers import REPO, write_post
 
 # Words that exist only in posts that must stay hidden: none may surface through any endpoint.
 SECRETS = {"draft": "zanzibarquill", "future": "quorvexlantern", "unpublished": "mordantglimmer"}

@@ -23,8 +23,7 @@ from service.content.models import Post
 from service.content.site import SiteConfig
 from service.content.visibility import is_visible
 from service.indexing import reindex
-from tests.conftest import FIXTURES
-from tests.helpers import listed_posts, served_client, word_answers
+from tests.helpers import FIXTURES, listed_posts, served_client, word_answers
 
 SITE = FIXTURES / "visibility"
 EXPECTED = orjson.loads((SITE / "expected.json").read_bytes())["published"]

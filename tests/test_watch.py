@@ -13,7 +13,7 @@ from pathlib import Path
 
 from service.search import current_build_dir
 from service.watch import watch
-from tests.conftest import REPO, write_post
+from tests.helpers import REPO, write_post
 
 
 def _until(check: Callable[[], bool], seconds: float = 30) -> None:

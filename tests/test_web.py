@@ -11,7 +11,7 @@ import pytest
 
 from service import create_app
 from service.web import STATIC
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 
 class _References(HTMLParser):

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO, write_post
+from tests.helpers import REPO, write_post
 
 pytestmark = pytest.mark.slow
 

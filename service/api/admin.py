@@ -3,34 +3,24 @@
 from __future__ import annotations
 
 import hmac
-import os
-import re
-import threading
-import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
 from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import abort
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import TooManyRequests, Unauthorized
 
-from service.api import Blueprint
-from service.content.images import parse_widths
-from service.incremental import read_json
-from service.indexing import ReindexBusy, acquire_lock, build_and_publish, last_reindex, lock_is_free, release_lock
+from service.api.resource import Blueprint
+from service.indexing import ReindexBusy
+from service.jobs import find_job, start_job
 from service.schemas.args import ReindexArgs
 from service.schemas.responses import ReindexJobSchema
 
 blp = Blueprint("admin", __name__, url_prefix="/api/reindex",
                 description="Reindex for deploy hooks; present only when REINDEX_TOKEN is set.")
 
-JOBS = "jobs"  # job files live in the index folder, so every worker (and process) answers about every job
-KEEP_JOBS = 50
-JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 RETRY_AFTER = 5  # seconds: a fair guess for an incremental build
 
 
@@ -45,45 +35,6 @@ def _authorise() -> None:
                            www_authenticate=WWWAuthenticate("bearer", {"realm": "broadsheet"}))
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _jobs_dir() -> Path:
-    return Path(current_app.config["INDEX_DIR"]) / JOBS
-
-
-def _save(folder: Path, job: dict[str, Any]) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    temp = folder / f".{job['id']}.{os.getpid()}"
-    temp.write_bytes(orjson.dumps(job))
-    os.replace(temp, folder / f"{job['id']}.json")
-
-
-def _forget_old_jobs(folder: Path) -> None:
-    jobs = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime)
-    for old in jobs[:-KEEP_JOBS]:
-        old.unlink(missing_ok=True)
-
-
-def _run(app: Any, handle: Any, job: dict[str, Any], folder: Path) -> None:
-    config = app.config
-    try:
-        summary = build_and_publish(Path(config["CONTENT_DIR"]), Path(config["INDEX_DIR"]),
-                                    preview=bool(config["PREVIEW"]), full=job["full"],
-                                    image_widths=parse_widths(config["IMAGE_WIDTHS"]))
-        job.update(status="succeeded", summary=summary.as_dict())
-    except Exception as exc:  # the served build is untouched; say so without giving server paths away
-        app.logger.exception("reindex job %s failed", job["id"], exc_info=exc)
-        job.update(status="failed", error=f"the reindex failed ({type(exc).__name__}); the served build is unchanged")
-    finally:
-        job["finished_at"] = _now()
-        try:
-            _save(folder, job)  # before the lock goes: a free lock with a running job means its process died
-        finally:
-            release_lock(handle)
-
-
 @blp.route("")
 class Reindex(MethodView):
     @blp.arguments(ReindexArgs, location="query")
@@ -93,24 +44,11 @@ class Reindex(MethodView):
     def post(self, args: dict[str, Any]) -> Any:
         """Start a reindex (incremental unless full=true) and answer with its job."""
         _authorise()
-        index_dir = Path(current_app.config["INDEX_DIR"])
         try:
-            handle = acquire_lock(index_dir)
+            job = start_job(current_app._get_current_object(), args["full"])  # type: ignore[attr-defined]
         except ReindexBusy:
             raise TooManyRequests("a reindex is already running; try again later",
                                   retry_after=RETRY_AFTER) from None
-        folder = _jobs_dir()
-        job = {"id": uuid.uuid4().hex, "status": "running", "full": args["full"], "started_at": _now(),
-               "finished_at": None, "summary": None, "error": None}
-        try:
-            _save(folder, job)
-            _forget_old_jobs(folder)
-            app = current_app._get_current_object()  # type: ignore[attr-defined]
-            threading.Thread(target=_run, args=(app, handle, job, folder), name=f"reindex-{job['id'][:8]}",
-                             daemon=True).start()
-        except BaseException:
-            release_lock(handle)
-            raise
         return job, 202, {"Location": f"/api/reindex/{job['id']}"}
 
 
@@ -121,14 +59,7 @@ class ReindexJob(MethodView):
     def get(self, job_id: str) -> dict[str, Any]:
         """Return a reindex job's status, and its build summary once it finished."""
         _authorise()
-        job = read_json(_jobs_dir() / f"{job_id}.json") if JOB_ID.match(job_id) else None
-        if not isinstance(job, dict):
+        job = find_job(Path(current_app.config["INDEX_DIR"]), job_id)
+        if job is None:
             abort(404, message="no reindex job with that id")
-        if job["status"] == "running" and lock_is_free(Path(current_app.config["INDEX_DIR"])):
-            again = read_json(_jobs_dir() / f"{job_id}.json")  # it may have just finished
-            if isinstance(again, dict) and again["status"] == "running":
-                last = last_reindex(Path(current_app.config["INDEX_DIR"])) or {}
-                again.update(status="failed", finished_at=last.get("finished_at"),
-                             error="the process running this reindex stopped before it finished")
-            job = again if isinstance(again, dict) else job
         return job

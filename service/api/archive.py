@@ -8,14 +8,16 @@ from typing import Any
 from flask import current_app
 from flask.views import MethodView
 
-from service.api import Blueprint, current_index
-from service.api.posts import page_body
+from service.api.lists import page_body
+from service.api.resource import Blueprint
 from service.config import public_url
+from service.current import current_index
 from service.schemas.args import ArchiveArgs
 from service.schemas.responses import ArchiveSchema
 from service.search import Page
 
-blp = Blueprint("archive", __name__, url_prefix="/api/archive", description="Post counts by year and month.")
+blp = Blueprint("archive", __name__, url_prefix="/api/archive", description="Post counts by year and month.",
+                cached=True)
 
 
 def archive_years(months: list[dict[str, Any]], base: str) -> list[dict[str, Any]]:
@@ -37,8 +39,6 @@ class Archive(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Count posts by year and month, newest year first; years are paginated like any list."""
         index = current_index()
-        years = archive_years(index.manifest.get("archive", []), public_url(current_app.config))
-        start = (args["page"] - 1) * args["per_page"]
-        page = Page(items=years[start : start + args["per_page"]], total=len(years), page=args["page"],
-                    per_page=args["per_page"])
+        years = archive_years(index.manifest.archive, public_url(current_app.config))
+        page = Page.of(years, args["page"], args["per_page"])
         return {**page_body(page), "posts": sum(year["count"] for year in years)}

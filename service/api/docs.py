@@ -10,6 +10,7 @@ from flask_smorest import Api
 from flask_smorest.spec.plugins import FlaskPlugin
 from flask_smorest.utils import prepare_response
 
+from service.caching import declare_cached
 from service.schemas.responses import ErrorSchema, PaginatedSchema
 
 PROBLEM_JSON = "application/problem+json"
@@ -97,11 +98,12 @@ def make_api(app: Flask) -> Api:
     api = BroadsheetApi(app, spec_kwargs={"info": {"description": DESCRIPTION},
                                           "flask_plugin": ConventionsPlugin(),
                                           "marshmallow_plugin": MarshmallowPlugin()})
+    declare_cached(app.blueprints["api-docs"])  # flask-smorest's own blueprint: the OpenAPI document and the page
     app.register_blueprint(assets)
     return api
 
 
-assets = Blueprint("docs", __name__)
+assets = declare_cached(Blueprint("docs", __name__))
 
 
 @assets.route(f"{ASSETS_URL}<path:name>")

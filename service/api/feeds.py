@@ -11,14 +11,14 @@ from feedgen.feed import FeedGenerator
 from flask import Response, current_app
 from flask.views import MethodView
 
-from service.api import Blueprint, current_index
-from service.api.categories import find_label
-from service.api.posts import post_filter
+from service.api.lists import find_label, post_filter
+from service.api.resource import Blueprint
 from service.config import public_url, site_url
+from service.current import current_index
 from service.schemas.args import FeedArgs
 from service.schemas.responses import JsonFeedSchema
 
-blp = Blueprint("feeds", __name__, description="Feeds of the newest posts for feed readers.")
+blp = Blueprint("feeds", __name__, description="Feeds of the newest posts for feed readers.", cached=True)
 
 FEED_SIZE = 20
 JSON_FEED = "application/feed+json"
@@ -33,7 +33,7 @@ def feed_data(args: dict[str, Any], path: str) -> dict[str, Any]:
     """Gather what both feeds say: title, links and the newest posts in full, with absolute URLs."""
     config = current_app.config
     index = current_index()
-    title = config.get("SITE_TITLE") or (index.manifest.get("site") or {}).get("title") or "Broadsheet"
+    title = config.get("SITE_TITLE") or "Broadsheet"
     if args.get("category"):
         title = f"{title}: {find_label('categories', 'category', args['category'])['name']}"
     if args.get("tag"):

@@ -9,7 +9,8 @@ from typing import Any
 from flask import current_app
 from flask.views import MethodView
 
-from service.api import Blueprint, current_index
+from service.api.resource import Blueprint
+from service.current import current_index
 from service.indexing import last_reindex
 from service.schemas.responses import HealthSchema, ReadySchema
 from service.search import IndexUnavailable
@@ -26,8 +27,8 @@ class Health(MethodView):
             index = current_index()
         except IndexUnavailable:
             return {"status": "ok", "build_id": None, "posts": 0, "built_at": None}
-        return {"status": "ok", "build_id": index.build_id, "posts": index.manifest.get("posts", 0),
-                "built_at": index.manifest.get("created_at")}
+        return {"status": "ok", "build_id": index.build_id, "posts": index.manifest.posts,
+                "built_at": index.manifest.created_at}
 
 
 @blp.route("/readyz")
@@ -38,10 +39,10 @@ class Ready(MethodView):
         """Say whether an index is open and ready to serve, how old it is, and how the last reindex went."""
         index = current_index()  # IndexUnavailable becomes a 503
         manifest = index.manifest
-        created = manifest.get("created_at")
-        return {"status": "ready", "build_id": index.build_id, "posts": manifest.get("posts", 0),
-                "hidden": manifest.get("hidden", 0), "built_at": created, "age_seconds": _age(created),
-                "problems": manifest.get("problems", []),
+        created = manifest.created_at
+        return {"status": "ready", "build_id": index.build_id, "posts": manifest.posts,
+                "hidden": manifest.hidden, "built_at": created, "age_seconds": _age(created),
+                "problems": manifest.problems,
                 "last_reindex": _last(Path(current_app.config["INDEX_DIR"]))}
 
 

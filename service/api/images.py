@@ -7,12 +7,13 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import abort
 
-from service.api import Blueprint, current_index
-from service.api.posts import page_body, post_filter
+from service.api.lists import page_body, post_filter
+from service.api.resource import Blueprint
+from service.current import current_index
 from service.schemas.args import ImageListArgs
 from service.schemas.responses import ImageListSchema, ImageUsageSchema
 
-blp = Blueprint("images", __name__, url_prefix="/api/images", description="Images used in posts.")
+blp = Blueprint("images", __name__, url_prefix="/api/images", description="Images used in posts.", cached=True)
 
 
 @blp.route("")

@@ -11,16 +11,16 @@ from flask import Response, current_app, send_file
 from flask.views import MethodView
 from flask_smorest import abort
 
-from service.api import Blueprint
+from service.api.resource import Blueprint
 from service.content.images import SVG_MIME, ImageRefused, probe
 from service.content.variants import make_variant
+from service.layout import IndexLayout
 from service.schemas.args import MediaArgs
 
 blp = Blueprint("media", __name__, url_prefix="/media", description="Files that posts reference.")
 
 SERVED_TYPES = ("image/", "audio/", "video/", "application/pdf")
 MEDIA_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
-CACHE_DIR = "media-cache"  # under INDEX_DIR: variants are derived data, like the index
 # Some systems' MIME tables lack these; without them the files would be refused as unknown types.
 for _type, _ext in (("image/webp", ".webp"), ("image/avif", ".avif"), ("image/svg+xml", ".svg")):
     mimetypes.add_type(_type, _ext)
@@ -62,7 +62,7 @@ def _resized(target: Path, width: int) -> Response | None:
         found = probe(target, placeholder=False)
         if not found.resizable or width >= (found.width or 0):
             return None
-        variant = make_variant(target, width, Path(current_app.config["INDEX_DIR"]) / CACHE_DIR)
+        variant = make_variant(target, width, IndexLayout(Path(current_app.config["INDEX_DIR"])).media_cache)
     except ImageRefused as exc:
         abort(422, message=f"this image cannot be resized: it {exc}")
     except OSError:

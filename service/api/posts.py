@@ -8,47 +8,14 @@ from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import abort
 
-from service.api import Blueprint, current_index
-from service.schemas.args import POST_PARTS, PostByIdArgs, PostFieldsArgs, PostListArgs, RelatedArgs, RelatedByIdArgs
+from service.api.lists import post_page, trim
+from service.api.resource import Blueprint
+from service.current import current_index
+from service.schemas.args import PostByIdArgs, PostFieldsArgs, PostListArgs, RelatedArgs, RelatedByIdArgs
 from service.schemas.pages import finish
 from service.schemas.responses import PostListSchema, PostSchema, RelatedListSchema
-from service.search import PostFilter
 
-blp = Blueprint("posts", __name__, url_prefix="/api/posts", description="Blog posts, newest first.")
-
-
-def post_filter(args: dict[str, Any]) -> PostFilter:
-    """Build the index filter from parsed query arguments."""
-    names = ("category", "tag", "year", "month", "date_from", "date_to", "post")
-    return PostFilter(**{name: args.get(name) for name in names})
-
-
-def page_body(page: Any) -> dict[str, Any]:
-    """Shape a Page into the list envelope every list endpoint returns."""
-    return {"items": page.items, "page": page.page, "per_page": page.per_page, "total": page.total, "pages": page.pages}
-
-
-def trim(post: dict[str, Any], only: list[str] | None) -> dict[str, Any]:
-    """Keep only the keys `fields=` names, in the post's own order."""
-    return {key: value for key, value in post.items() if key in only} if only else post
-
-
-def shape_items(items: list[dict[str, Any]], args: dict[str, Any]) -> list[dict[str, Any]]:
-    """Add the heavy parts `include=` (or `fields=`) asks for to list summaries, then trim them to `fields=`."""
-    only = args.get("only")
-    wanted = [part for part in POST_PARTS if part in (args.get("include") or ()) or part in (only or ())]
-    if wanted:
-        index = current_index()
-        for n, item in enumerate(items):
-            record = index.get_post_by_id(item["id"]) or {}
-            items[n] = {**item, **{part: record.get(part) for part in wanted}}
-    return [trim(item, only) for item in items]
-
-
-def post_page(args: dict[str, Any], **fixed: str) -> dict[str, Any]:
-    """List posts for a list endpoint: filtered (args plus fixed filters), sorted, paginated and shaped."""
-    page = current_index().list_posts(post_filter({**args, **fixed}), args["sort"], args["page"], args["per_page"])
-    return {**page_body(page), "items": shape_items(page.items, args)}
+blp = Blueprint("posts", __name__, url_prefix="/api/posts", description="Blog posts, newest first.", cached=True)
 
 
 @blp.route("")

@@ -8,13 +8,14 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import abort
 
-from service.api import Blueprint, current_index
-from service.api.posts import page_body, post_filter
-from service.http import uncached
+from service.api.lists import page_body, post_filter
+from service.api.resource import Blueprint
+from service.caching import uncached
+from service.current import current_index
 from service.schemas.args import QuoteListArgs, RandomQuoteArgs
 from service.schemas.responses import QuoteListSchema, QuoteSchema
 
-blp = Blueprint("quotes", __name__, url_prefix="/api/quotes", description="Quotes from posts.")
+blp = Blueprint("quotes", __name__, url_prefix="/api/quotes", description="Quotes from posts.", cached=True)
 
 
 @blp.route("")

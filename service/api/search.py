@@ -6,13 +6,14 @@ from typing import Any
 
 from flask.views import MethodView
 
-from service.api import Blueprint, current_index
-from service.api.posts import post_filter
+from service.api.lists import post_filter
+from service.api.resource import Blueprint
+from service.current import current_index
 from service.schemas.args import SearchArgs, SuggestArgs
 from service.schemas.responses import SearchResultSchema, SuggestListSchema
 from service.search import SearchRequest
 
-blp = Blueprint("search", __name__, url_prefix="/api/search", description="Full-text search.")
+blp = Blueprint("search", __name__, url_prefix="/api/search", description="Full-text search.", cached=True)
 
 
 @blp.route("")

@@ -6,13 +6,13 @@ from typing import Any
 
 from flask.views import MethodView
 
-from service.api import Blueprint, current_index
-from service.api.categories import find_label, label_page
-from service.api.posts import post_page
+from service.api.lists import find_label, label_page, post_page
+from service.api.resource import Blueprint
+from service.current import current_index
 from service.schemas.args import LabelListArgs, PostListArgs
 from service.schemas.responses import TagDetailSchema, TagListSchema
 
-blp = Blueprint("tags", __name__, url_prefix="/api/tags", description="Tags and their posts.")
+blp = Blueprint("tags", __name__, url_prefix="/api/tags", description="Tags and their posts.", cached=True)
 
 
 @blp.route("")
@@ -21,7 +21,7 @@ class Tags(MethodView):
     @blp.response(200, TagListSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List tags with their post counts, most used first (or by name)."""
-        return label_page(current_index().manifest.get("tags", []), args)
+        return label_page(current_index().manifest.tags, args)
 
 
 @blp.route("/<slug>")

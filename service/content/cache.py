@@ -15,7 +15,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from service import __version__
+from service.version import __version__
 
 PACKAGE = Path(__file__).resolve().parents[1]
 # The code a parse runs: changing any of it makes every cached parse stale.

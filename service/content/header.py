@@ -16,9 +16,9 @@ from marshmallow import ValidationError
 
 from service.content import jekyll
 from service.content.files import FrontMatterError, SourceFile, load_front_matter, read_source, split_front_matter
+from service.content.front_matter import FRONT_MATTER
 from service.content.models import Problem
 from service.content.site import SiteConfig, deep_merge, front_matter_defaults
-from service.schemas.front_matter import FRONT_MATTER
 
 _OPENING = re.compile(r"\A---\s*\n")  # Jekyll's has_yaml_header?: such a file is a post even if never closed
 

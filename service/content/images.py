@@ -25,7 +25,6 @@ from PIL import ImageOps, UnidentifiedImageError
 from service.content.models import Image, Post, Problem
 
 DEFAULT_WIDTHS: tuple[int, ...] = (320, 640, 1024, 1600)
-MAX_WIDTH = 8192  # the largest width a variant may be configured at
 MAX_PIXELS = 50_000_000  # larger images are refused: decoding them costs too much memory and time
 MAX_BYTES = 50 * 1024 * 1024
 PLACEHOLDER_SIDES = (16, 12, 8)  # tried in turn until the data URI fits PLACEHOLDER_MAX_CHARS
@@ -61,23 +60,6 @@ class Probe:
 
 _PROBES: dict[tuple[str, int, int, bool], Probe | ImageRefused] = {}
 _MAX_CACHED = 50_000
-
-
-def parse_widths(text: str | Sequence[int]) -> tuple[int, ...]:
-    """Read the configured variant widths ("320,640,..."), sorted and without repeats."""
-    items = text.split(",") if isinstance(text, str) else list(text)
-    widths = set()
-    for item in items:
-        if isinstance(item, str) and not item.strip():
-            continue
-        try:
-            width = int(item)
-        except (TypeError, ValueError):
-            raise ValueError(f"IMAGE_WIDTHS must be comma-separated whole numbers, got {item!r}") from None
-        if not 1 <= width <= MAX_WIDTH:
-            raise ValueError(f"IMAGE_WIDTHS values must be between 1 and {MAX_WIDTH}, got {width}")
-        widths.add(width)
-    return tuple(sorted(widths))
 
 
 @lru_cache(maxsize=64)

@@ -8,8 +8,8 @@ from flask import current_app, has_app_context
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates, validates_schema
 from webargs.fields import DelimitedList
 
-from service.content.images import DEFAULT_WIDTHS, parse_widths
-from service.content.images import MAX_WIDTH as MAX_IMAGE_WIDTH
+from service.config import DEFAULTS, MAX_IMAGE_WIDTH
+from service.search.documents import POST_FIELDS, POST_PARTS
 
 MAX_PAGE = 10_000
 
@@ -42,12 +42,6 @@ class PostFilterArgs(PaginationArgs):
             raise ValidationError("date_from is after date_to", "date_from")
 
 
-# Every key a post object can have (detail); `fields=` picks among these.
-POST_FIELDS = ("id", "slug", "title", "date", "url", "categories", "tags", "excerpt", "image", "reading_time",
-               "word_count", "excerpt_html", "html", "text", "quotes", "images", "links", "toc", "meta",
-               "other_ids", "prev", "next")
-# The heavy parts lists leave out unless `include=` (or `fields=`) asks for them.
-POST_PARTS = ("html", "text", "excerpt_html", "quotes", "images", "links", "toc", "meta")
 
 
 def _names(choices: tuple[str, ...], what: str, **kwargs: Any) -> DelimitedList:
@@ -110,7 +104,7 @@ class MediaArgs(StrictQuery):
 
     @validates("w")
     def check_width(self, value: int, **kwargs: Any) -> None:
-        widths = parse_widths(current_app.config["IMAGE_WIDTHS"]) if has_app_context() else DEFAULT_WIDTHS
+        widths = current_app.config["IMAGE_WIDTHS"] if has_app_context() else DEFAULTS["IMAGE_WIDTHS"]
         if value not in widths:
             raise ValidationError(f"must be one of the configured widths: {', '.join(map(str, widths))}")
 

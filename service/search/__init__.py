@@ -10,16 +10,17 @@ import os
 import threading
 from pathlib import Path
 
-from service.search.models import IndexUnavailable, Page, PostFilter, SearchIndex, SearchRequest, SearchResult
+from service.layout import IndexLayout
+from service.search.models import IndexUnavailable, Manifest, Page, PostFilter, SearchIndex, SearchRequest, SearchResult
 from service.search.whoosh.reader import open_index
 from service.search.whoosh.schema import SCHEMA_VERSION
 from service.search.whoosh.writer import update_index, write_index
 
 __all__ = [
-    "CURRENT",
     "SCHEMA_VERSION",
     "IndexHolder",
     "IndexUnavailable",
+    "Manifest",
     "Page",
     "PostFilter",
     "SearchIndex",
@@ -31,12 +32,9 @@ __all__ = [
     "write_index",
 ]
 
-CURRENT = "current"
-
-
 def current_build_dir(index_dir: Path) -> Path | None:
     """Return the build the `current` link points at, or None when nothing is built yet."""
-    link = index_dir / CURRENT
+    link = IndexLayout(index_dir).current
     try:
         target = os.readlink(link)
     except OSError:

@@ -9,12 +9,18 @@ from typing import Any
 
 from service.content.models import Image, Post, PostRef, Quote
 
+# A post object's keys, declared once: the response schemas, `fields=` and `include=` follow these (tests/test_documents
+# holds them together, so a new key cannot drop silently out of a response or out of `fields=`).
 SUMMARY_FIELDS = ("id", "slug", "title", "date", "url", "categories", "tags", "excerpt", "image",
-                  "reading_time", "word_count", "other_ids")
+                  "reading_time", "word_count", "other_ids")  # what lists serve
+POST_PARTS = ("excerpt_html", "html", "text", "quotes", "images", "links", "toc", "meta")  # lists add them on include=
+DETAIL_FIELDS = ("prev", "next")  # the neighbours, which only the detail endpoint adds
+POST_FIELDS = SUMMARY_FIELDS + POST_PARTS + DETAIL_FIELDS  # every key a served post object can have
+STORED_ONLY = ("path", "published", "draft")  # kept in the record for the index, never served
 
 
-def slugify(name: str) -> str:
-    """Make the URL-safe key of a category or tag name."""
+def label_slug(name: str) -> str:
+    """Make the URL-safe key of a category or tag name: the API's label slug, not Jekyll's Utils.slugify."""
     text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode() or name
     return re.sub(r"[^\w]+", "-", text.lower()).strip("-") or "-"
 
@@ -28,8 +34,8 @@ def post_record(post: Post) -> dict[str, Any]:
         "title": post.title,
         "date": post.date.isoformat(),
         "url": post.url,
-        "categories": [{"name": c, "slug": slugify(c)} for c in post.categories],
-        "tags": [{"name": t, "slug": slugify(t)} for t in post.tags],
+        "categories": [{"name": c, "slug": label_slug(c)} for c in post.categories],
+        "tags": [{"name": t, "slug": label_slug(t)} for t in post.tags],
         "excerpt": post.excerpt,
         "excerpt_html": post.excerpt_html,
         "html": post.html,

@@ -6,6 +6,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from service.search.models import Manifest
+
 FACETS = ("category", "tag", "year")
 FACET_LIMIT = 100  # values per facet, the most common first
 Keys = tuple[tuple[str, ...], tuple[str, ...], str]  # category slugs, tag slugs, year of one document
@@ -24,7 +26,7 @@ def decode_keys(raw: bytes) -> Keys:
 class FacetTable:
     """Per-document facet values of one index, held in memory so counting is a loop over matches."""
 
-    def __init__(self, rows: Sequence[bytes], manifest: dict[str, Any]) -> None:
+    def __init__(self, rows: Sequence[bytes], manifest: Manifest) -> None:
         # Documents share few distinct combinations of values: number them, and count numbers (in C) first.
         numbers: dict[bytes, int] = {}
         self.combos: list[Keys] = []
@@ -55,10 +57,10 @@ class FacetTable:
         return {name: shape(counters[name], self.names.get(name, {}), by_value=name == "year") for name in wanted}
 
 
-def display_names(manifest: dict[str, Any]) -> dict[str, dict[str, str]]:
+def display_names(manifest: Manifest) -> dict[str, dict[str, str]]:
     """Map category and tag slugs to the names authors wrote, from the build manifest."""
-    return {"category": {c["slug"]: c["name"] for c in manifest.get("categories", [])},
-            "tag": {t["slug"]: t["name"] for t in manifest.get("tags", [])}}
+    return {"category": {c["slug"]: c["name"] for c in manifest.categories},
+            "tag": {t["slug"]: t["name"] for t in manifest.tags}}
 
 
 def shape(counts: Counter[str], names: dict[str, str], by_value: bool = False) -> list[dict[str, Any]]:
@@ -71,14 +73,14 @@ def shape(counts: Counter[str], names: dict[str, str], by_value: bool = False) -
             for value, n in ordered[:FACET_LIMIT] if n > 0]
 
 
-def site_facets(manifest: dict[str, Any], wanted: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+def site_facets(manifest: Manifest, wanted: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
     """Return the whole site's facet counts from the manifest, computed once at index time."""
     counts = {
-        "category": Counter({c["slug"]: c["count"] for c in manifest.get("categories", [])}),
-        "tag": Counter({t["slug"]: t["count"] for t in manifest.get("tags", [])}),
+        "category": Counter({c["slug"]: c["count"] for c in manifest.categories}),
+        "tag": Counter({t["slug"]: t["count"] for t in manifest.tags}),
         "year": Counter[str](),
     }
-    for entry in manifest.get("archive", []):
+    for entry in manifest.archive:
         counts["year"][f"{entry['year']:04d}"] += entry["count"]
     names = display_names(manifest)
     return {name: shape(counts[name], names.get(name, {}), by_value=name == "year") for name in wanted}

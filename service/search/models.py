@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from typing import Any, Protocol
 
@@ -34,6 +35,12 @@ class Page:
     def pages(self) -> int:
         return max(1, math.ceil(self.total / self.per_page)) if self.per_page else 1
 
+    @classmethod
+    def of(cls, items: Sequence[Any], page: int, per_page: int) -> Page:
+        """Cut page `page` (from 1) of per_page items out of everything that matched."""
+        start = (page - 1) * per_page
+        return cls(items=list(items[start : start + per_page]), total=len(items), page=page, per_page=per_page)
+
 
 @dataclass(frozen=True)
 class SearchRequest:
@@ -63,11 +70,49 @@ class SearchResult:
         return max(1, math.ceil(self.total / self.per_page)) if self.per_page else 1
 
 
+@dataclass
+class Manifest:
+    """What a build records beside its documents (build.json): its identity, counts, labels, archive and order.
+
+    Written by the indexer (service.indexing.manifest_for) and read as attributes everywhere else.
+    Labels are {name, slug, count}; archive rows {year, month, count}; problems {path, line, severity, message}.
+    """
+
+    build_id: str = ""  # empty only for a build written without a manifest
+    key: str = ""  # scan key: the program, options and _config.yml the build was parsed with
+    version: str = ""
+    created_at: str | None = None  # ISO 8601, UTC
+    posts: int = 0
+    hidden: int = 0
+    files: int = 0
+    categories: list[dict[str, Any]] = field(default_factory=list)
+    tags: list[dict[str, Any]] = field(default_factory=list)
+    archive: list[dict[str, Any]] = field(default_factory=list)
+    order: list[str] = field(default_factory=list)  # post ids, newest first (a slug may be shared)
+    duplicates: dict[str, list[str]] = field(default_factory=dict)  # shared slug -> its posts' ids, newest first
+    problems: list[dict[str, Any]] = field(default_factory=list)
+
+    def labels(self, kind: str) -> list[dict[str, Any]]:
+        """Return the categories or the tags ("categories" / "tags")."""
+        return {"categories": self.categories, "tags": self.tags}[kind]
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Any) -> Manifest | None:
+        """Read a parsed build.json; None when it is not a manifest (torn, or another shape)."""
+        if not isinstance(data, dict):
+            return None
+        known = {f.name for f in fields(cls)}
+        return cls(**{name: value for name, value in data.items() if name in known})
+
+
 class SearchIndex(Protocol):
     """What the API needs from an opened index build."""
 
     build_id: str
-    manifest: dict[str, Any]
+    manifest: Manifest
 
     def get_post(self, slug: str) -> dict[str, Any] | None: ...
     def get_post_by_id(self, post_id: str) -> dict[str, Any] | None: ...

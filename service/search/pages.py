@@ -16,6 +16,9 @@ from typing import Any
 
 import orjson
 
+from service.layout import BuildLayout, read_json
+from service.search.models import Manifest
+
 INDEX = "pages.json"
 MAX_FILES = 8  # appended files before a build writes every body afresh
 
@@ -60,11 +63,8 @@ def write_pages(build_dir: Path, bodies: Mapping[str, bytes], base_dir: Path | N
 
 def read_order(build_dir: Path) -> list[str] | None:
     """Return the ids of a build's posts, newest first, from its manifest (None when unreadable)."""
-    try:
-        found = orjson.loads((build_dir / "build.json").read_bytes()).get("order")
-    except (OSError, orjson.JSONDecodeError, AttributeError):
-        return None
-    return found if isinstance(found, list) else None
+    manifest = Manifest.from_json(read_json(BuildLayout(build_dir).manifest))
+    return manifest.order if manifest is not None and isinstance(manifest.order, list) else None
 
 
 def _link(source: Path, target: Path) -> None:

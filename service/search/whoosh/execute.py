@@ -117,7 +117,7 @@ def browse(ix: WhooshIndex, request: SearchRequest, allowed: int, started: float
     wanted = request.facets
     if not wanted:
         counted: dict[str, list[dict[str, Any]]] = {}
-    elif request.type == "post" and request.filters == PostFilter() and not uq.excluded and ix.manifest:
+    elif request.type == "post" and request.filters == PostFilter() and not uq.excluded and ix.manifest.build_id:
         counted = facets.site_facets(ix.manifest, wanted)  # computed at index time
     else:
         counted = ix.facet_counts(allowed, wanted)

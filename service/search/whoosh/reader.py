@@ -13,8 +13,9 @@ import orjson
 from whoosh import index, sorting
 from whoosh.query import And, Query, Term
 
+from service.layout import BuildLayout
 from service.search import facets, pages, vocabulary
-from service.search.models import Page, PostFilter, SearchRequest, SearchResult
+from service.search.models import Manifest, Page, PostFilter, SearchRequest, SearchResult
 from service.search.shared import per_build
 from service.search.whoosh import execute, scoring, storage
 from service.search.whoosh.docsets import Bits, DocSets
@@ -42,11 +43,15 @@ class WhooshIndex:
     def __init__(self, build_dir: Path) -> None:
         self.path = build_dir
         self.build_id = build_dir.name
-        manifest = build_dir / "build.json"
-        self.manifest: dict[str, Any] = orjson.loads(manifest.read_bytes()) if manifest.exists() else {}
+        path = BuildLayout(build_dir).manifest
+        # A torn manifest raises: the holder keeps the build it has (or answers 503) rather than serve half of one.
+        manifest = Manifest.from_json(orjson.loads(path.read_bytes())) if path.exists() else Manifest()
+        if manifest is None:
+            raise ValueError(f"{path.name} is not a build manifest")
+        self.manifest = manifest
         # Built once per opened build: a list scan per post request cost 16% of an uncached post at 10,000 posts.
-        self._positions = {post_id: at for at, post_id in enumerate(self.manifest.get("order") or [])}
-        self._shared: dict[str, list[str]] = self.manifest.get("duplicates") or {}  # slug -> ids, newest first
+        self._positions = {post_id: at for at, post_id in enumerate(self.manifest.order)}
+        self._shared = self.manifest.duplicates  # slug -> ids, newest first
         self._ix = index.open_dir(str(build_dir))
         self._searcher = self._ix.searcher(weighting=self._weighting(build_dir))
         self._generation = self._ix.latest_generation()
@@ -123,7 +128,7 @@ class WhooshIndex:
 
     def neighbours(self, post_id: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
         """Return the previous (older) and next (newer) post summaries by date, of the post with this id."""
-        order = self.manifest.get("order") or []
+        order = self.manifest.order
         at = self._positions.get(post_id)
         if at is None:
             return None, None
@@ -172,9 +177,9 @@ class WhooshIndex:
     # -- lists -------------------------------------------------------------------------------
     def _page(self, query: Query, sortedby: Any, page: int, per_page: int, kind: str, reverse: bool = False) -> Page:
         results = self._searcher.search(query, limit=page * per_page, sortedby=sortedby, reverse=reverse)
-        start = (page - 1) * per_page
-        items = [self.list_record(hit.docnum, kind) for hit in results[start : start + per_page]]
-        return Page(items=items, total=len(results), page=page, per_page=per_page)
+        found = Page.of(results, page, per_page)
+        found.items = [self.list_record(hit.docnum, kind) for hit in found.items]
+        return found
 
     def list_posts(self, filters: PostFilter, sort: str, page: int, per_page: int) -> Page:
         facet = {"date": "date", "-date": "date", "title": "title_sort", "-title": "title_sort"}[sort]

@@ -23,7 +23,7 @@ from whoosh.writing import MERGE_SMALL
 
 from service.content.models import Post
 from service.search import facets, vocabulary
-from service.search.documents import image_record, post_record, quote_record, slugify, summary_record
+from service.search.documents import image_record, label_slug, post_record, quote_record, summary_record
 from service.search.hits import hit_record
 from service.search.whoosh import scoring
 from service.search.whoosh.schema import index_schema, title_key
@@ -177,8 +177,8 @@ def read_vocabularies(reader: Any) -> dict[str, vocabulary.Vocabulary]:
 
 def _documents(post: Post) -> list[dict[str, Any]]:
     record = post_record(post)
-    categories = [slugify(c) for c in post.categories]
-    tags = [slugify(t) for t in post.tags]
+    categories = [label_slug(c) for c in post.categories]
+    tags = [label_slug(t) for t in post.tags]
     common = {
         "slug": post.slug,
         "post": post.id,

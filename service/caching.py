@@ -1,28 +1,27 @@
-"""HTTP behaviour shared by every response: JSON encoding, caching and conditional requests, CORS, compression."""
+"""HTTP caching of the resources that declare it: strong ETags, 304s, Cache-Control, Link headers, the response cache.
+
+A blueprint opts in at creation (`declare_cached`, or `cached=True` on service.api.resource.Blueprint); a view
+of it opts out with `uncached`. Nothing else names which resources are cached.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-import orjson
-from flask import Flask, Response, current_app, g, request
-from flask.json.provider import JSONProvider
-from flask_compress import Compress
-from flask_cors import CORS
+from flask import Blueprint, Flask, Response, current_app, g, request
 from werkzeug.datastructures import MultiDict
 
 from service.config import DEFAULTS, public_url, site_url
+from service.current import current_index_or_none
+from service.delivery import cors_origins
 from service.response_cache import STORE_KEY, ResponseCache
 
-# Blueprints whose GET answers depend only on the index build and the request: they get ETags, long
-# Cache-Control and the response cache. Anything else (health, the reindex jobs, files) is left alone.
-CACHED_BLUEPRINTS = frozenset({"posts", "categories", "tags", "archive", "quotes", "images", "search", "feeds",
-                               "api-docs", "docs"})
-EXPOSED_HEADERS = ["Link", "X-Total-Count", "ETag", "X-Content-Build"]
+# The attribute a blueprint carries when its GET answers depend only on the index build and the request.
+CACHED = "broadsheet_cached"
 # Flask-Compress suffixes a strong ETag with the coding it applied: "abc" becomes "abc:br".
 CODINGS = ("br", "gzip", "deflate", "zstd")
 PAGINATION_KEYS = frozenset({"page", "per_page", "total", "pages"})
@@ -32,19 +31,13 @@ NOT_IN_BODIES = frozenset({"CONTENT_DIR", "INDEX_DIR", "PORT", "PUBLIC_URL", "SI
                            "CACHE_STALE_WHILE_REVALIDATE", "CORS_ORIGINS", "RESPONSE_CACHE_SIZE", "RESPONSE_CACHE_MB"})
 
 
-class OrjsonProvider(JSONProvider):
-    """Serialise JSON with orjson: the API's hottest path is turning records into bytes."""
+B = TypeVar("B", bound=Blueprint)
 
-    def dumps(self, obj: Any, **kwargs: Any) -> str:
-        return orjson.dumps(obj, option=orjson.OPT_NON_STR_KEYS).decode()
 
-    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
-        return orjson.loads(s)
-
-    def response(self, *args: Any, **kwargs: Any) -> Response:
-        """Build a JSON response straight from orjson's bytes, without a detour through str."""
-        obj = self._prepare_response_obj(args, kwargs)
-        return self._app.response_class(orjson.dumps(obj, option=orjson.OPT_NON_STR_KEYS), mimetype="application/json")
+def declare_cached(blueprint: B) -> B:
+    """Declare that a blueprint's GET answers are fixed by the index build and the request: ETags, 304s, caching."""
+    setattr(blueprint, CACHED, True)
+    return blueprint
 
 
 def uncached(view: type) -> type:
@@ -55,8 +48,10 @@ def uncached(view: type) -> type:
 
 def cacheable() -> bool:
     """Say whether this request's answer is fixed by the index build and the request alone."""
-    if request.method not in ("GET", "HEAD") or request.blueprint not in CACHED_BLUEPRINTS:
+    if request.method not in ("GET", "HEAD"):
         return False
+    if not getattr(current_app.blueprints.get(request.blueprint or ""), CACHED, False):
+        return False  # health, the reindex jobs, files and the web page are left alone
     view = current_app.view_functions.get(request.endpoint or "")
     return not getattr(getattr(view, "view_class", view), "uncached", False)
 
@@ -94,21 +89,11 @@ def built_at(index: Any) -> datetime | None:
     """Return when the index build was made, for Last-Modified."""
     if index.build_id not in _built_at:
         try:
-            made = datetime.fromisoformat(index.manifest.get("created_at") or "")
+            made = datetime.fromisoformat(index.manifest.created_at or "")
             _built_at[index.build_id] = made if made.tzinfo else made.replace(tzinfo=UTC)
         except ValueError:
             _built_at[index.build_id] = None
     return _built_at[index.build_id]
-
-
-def _index() -> Any:
-    from service.api import current_index
-    from service.search import IndexUnavailable
-
-    try:
-        return current_index()
-    except IndexUnavailable:
-        return None
 
 
 def _cache_control() -> str:
@@ -120,7 +105,7 @@ def _not_modified() -> Response | None:
     """Answer a conditional GET with 304 before doing any work, when the client already has this build's answer."""
     if not (request.if_none_match or request.if_modified_since) or request.if_none_match.star_tag or not cacheable():
         return None  # "*" asks whether the resource exists at all: only the view knows
-    index = _index()
+    index = current_index_or_none()
     if index is None:
         return None
     tag = etag_for(index.build_id, request.path, request.args)
@@ -166,7 +151,7 @@ def _finish(response: Response) -> Response:
     headers = response.headers
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "no-referrer")
-    index = _index() if response.status_code != 503 else None
+    index = current_index_or_none() if response.status_code != 503 else None
     if index is not None:
         headers["X-Content-Build"] = index.build_id
     if response.status_code == 304:
@@ -194,24 +179,14 @@ def _finish(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Install the JSON provider, compression, CORS, conditional requests and the response cache."""
-    app.json = OrjsonProvider(app)
+    """Install conditional requests, caching headers and the response cache (after service.delivery.init_app)."""
+    # Flask runs after_request hooks last-registered first: _finish must be registered after Compress, so
+    # Compress sees the ETag and makes each coding's own ("abc:br"); the cache stores each coding separately.
     app.extensions["broadsheet.etag_salt"] = _salt(app)
-    config = app.config
-    config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
-    config.setdefault("COMPRESS_MIMETYPES", ["application/json", "application/problem+json", "application/feed+json",
-                                             "application/atom+xml", "text/html", "text/css", "text/javascript",
-                                             "application/javascript", "image/svg+xml"])
-    # Compress runs after _finish (Flask calls after_request hooks last-registered first), so it sees the
-    # ETag and makes each coding's own ("abc:br"); the cache stores each coding separately.
-    Compress(app)
-    origins = [o.strip() for o in str(config["CORS_ORIGINS"]).split(",") if o.strip()] or ["*"]
-    any_origin = "*" in origins
-    CORS(app, origins="*" if any_origin else origins, send_wildcard=any_origin, methods=["GET", "HEAD", "OPTIONS"],
-         expose_headers=EXPOSED_HEADERS, max_age=86400, supports_credentials=False)
     app.before_request(_not_modified)
     app.after_request(_finish)
+    config = app.config
     max_bytes = int(config["RESPONSE_CACHE_MB"]) * 1024 * 1024
     if int(config["RESPONSE_CACHE_SIZE"]) > 0 and max_bytes > 0:
         app.wsgi_app = ResponseCache(app.wsgi_app, config["INDEX_DIR"], int(config["RESPONSE_CACHE_SIZE"]),
-                                     max_bytes, vary_origin=not any_origin)  # type: ignore[method-assign]
+                                     max_bytes, vary_origin="*" not in cors_origins(config))  # type: ignore[method-assign]

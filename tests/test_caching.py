@@ -8,9 +8,13 @@ from typing import Any
 
 import brotli
 import pytest
+from flask.views import MethodView
 
+from service.api.resource import Blueprint
+from service.caching import uncached
+from service.current import current_index
 from service.indexing import reindex
-from tests.conftest import write_post
+from tests.helpers import write_post
 
 
 def _post(content_dir: Path, day: int, slug: str) -> None:
@@ -197,3 +201,37 @@ def test_etags_change_with_settings_that_shape_bodies(content_dir: Path, make_ap
     assert one.headers["ETag"] != other.headers["ETag"]
     same = make_app(content_dir).test_client().get("/api/posts")
     assert same.headers["ETag"] == one.headers["ETag"], "replicas with the same code, settings and content agree"
+
+
+def _resource(name: str, cached: bool) -> Blueprint:
+    """A resource added the way a new module adds one: its own blueprint, nothing named anywhere else."""
+    blueprint = Blueprint(name, __name__, url_prefix=f"/api/{name}", cached=cached)
+
+    @blueprint.route("")
+    class Build(MethodView):
+        def get(self) -> dict[str, Any]:
+            return {"build": current_index().build_id}
+
+    @blueprint.route("/random")
+    @uncached
+    class Random(MethodView):
+        def get(self) -> dict[str, Any]:
+            return {"build": current_index().build_id}
+
+    return blueprint
+
+
+def test_a_new_resource_declaring_cached_gets_etags_304s_and_the_response_cache(site: Any) -> None:
+    site.register_blueprint(_resource("extra", cached=True))
+    site.register_blueprint(_resource("plain", cached=False))
+    web = site.test_client()
+    first = web.get("/api/extra")
+    assert first.status_code == 200 and first.headers["Cache-Control"].startswith("public")
+    etag = first.headers["ETag"]
+    assert web.get("/api/extra", headers={"If-None-Match": etag}).status_code == 304
+    misses = site.wsgi_app.misses
+    assert web.get("/api/extra").get_data() == first.get_data() and site.wsgi_app.misses == misses
+    for path in ("/api/extra/random", "/api/plain", "/api/plain/random"):
+        answer = web.get(path)
+        assert answer.status_code == 200 and "ETag" not in answer.headers, path
+        assert answer.headers["Cache-Control"] == "no-store", path
