@@ -14,6 +14,7 @@ class PostRef:
     slug: str
     title: str
     url: str
+    id: str = ""  # the post's Jekyll id: unique where slugs may be shared
 
 
 @dataclass(frozen=True)
@@ -78,10 +79,11 @@ class Post:
     published: bool = True
     draft: bool = False
     content_hash: str = ""
+    other_ids: list[str] = field(default_factory=list)  # visible posts sharing this slug (set by the loader)
 
     @property
     def ref(self) -> PostRef:
-        return PostRef(slug=self.slug, title=self.title, url=self.url)
+        return PostRef(slug=self.slug, title=self.title, url=self.url, id=self.id)
 
 
 @dataclass(frozen=True)

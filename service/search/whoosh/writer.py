@@ -181,6 +181,7 @@ def _documents(post: Post) -> list[dict[str, Any]]:
     tags = [label_slug(t) for t in post.tags]
     common = {
         "slug": post.slug,
+        "post": post.id,
         "category": ",".join(categories),
         "tag": ",".join(tags),
         "year": post.date.strftime("%Y"),
@@ -191,7 +192,7 @@ def _documents(post: Post) -> list[dict[str, Any]]:
     labels = " ".join(post.categories + post.tags)
     docs = [{
         **common,
-        "key": f"post:{post.slug}",
+        "key": f"post:{post.id}",
         "kind": "post",
         "title": post.title,
         "titlew": post.title,
@@ -221,7 +222,7 @@ def _documents(post: Post) -> list[dict[str, Any]]:
 
 
 def update_index(build_dir: Path, base_dir: Path, remove: list[str], add: list[Post]) -> int:
-    """Write build_dir as base_dir's index minus the posts in `remove` (slugs) plus `add`, without rewriting it.
+    """Write build_dir as base_dir's index minus the posts in `remove` (ids) plus `add`, without rewriting it.
 
     The base's segment files are hard-linked (Whoosh never changes a written segment; deletions live in the new
     TOC), the new documents go into one small segment, and only small segments are merged, so the cost follows
@@ -247,14 +248,14 @@ def update_index(build_dir: Path, base_dir: Path, remove: list[str], add: list[P
     try:
         texts = _stored_texts(ix, remove)
         with ix.searcher() as searcher:
-            doomed = [d for slug in remove for d in searcher.document_numbers(slug=slug)]
+            doomed = [d for post_id in remove for d in searcher.document_numbers(post=post_id)]
             removed_lengths = scoring.lengths_of(searcher.reader(), doomed, fields)
         if base_vocabulary:
             delta = _removed_counts(ix, remove, texts, base_vocabulary)
         writer = ix.writer(limitmb=128)
         try:
-            for slug in remove:
-                writer.delete_by_term("slug", slug)  # the post and its quote and image documents
+            for post_id in remove:
+                writer.delete_by_term("post", post_id)  # the post and its quote and image documents
             for post in add:
                 for doc in _documents(post):
                     writer.add_document(**doc)
@@ -271,7 +272,7 @@ def update_index(build_dir: Path, base_dir: Path, remove: list[str], add: list[P
             if base_lengths is None:
                 scoring.write_full_lengths(build_dir, reader)
             else:  # the base's sums, minus what went, plus what came: the sums a fresh build would have
-                fresh = [d for slug in sorted({p.slug for p in add}) for d in searcher.document_numbers(slug=slug)]
+                fresh = [d for post_id in sorted({p.id for p in add}) for d in searcher.document_numbers(post=post_id)]
                 added_lengths = scoring.lengths_of(reader, fresh, fields)
                 docs, totals = base_lengths
                 scoring.write_lengths(build_dir, docs - len(doomed) + len(fresh), {
@@ -288,12 +289,12 @@ def update_index(build_dir: Path, base_dir: Path, remove: list[str], add: list[P
     return written
 
 
-def _removed_counts(ix: Any, slugs: list[str], texts: list[str],
+def _removed_counts(ix: Any, post_ids: list[str], texts: list[str],
                     vocabularies: dict[str, vocabulary.Vocabulary]) -> dict[str, dict[str, int]]:
     """Count, per vocabulary field and word, the documents of these posts that hold it (negative: to subtract)."""
     delta: dict[str, dict[str, int]] = {}
     with ix.searcher() as searcher:
-        doomed = sorted(d for slug in slugs for d in searcher.document_numbers(slug=slug))
+        doomed = sorted(d for post_id in post_ids for d in searcher.document_numbers(post=post_id))
         if not doomed:
             return delta
         reader = searcher.reader()
@@ -335,7 +336,7 @@ def _apply(vocab: vocabulary.Vocabulary, change: dict[str, int]) -> dict[str, in
     return counts
 
 
-def _stored_texts(ix: Any, slugs: list[str]) -> list[str]:
+def _stored_texts(ix: Any, post_ids: list[str]) -> list[str]:
     """Collect every text stored with the documents of these posts: a superset of the words they were indexed by."""
     texts: list[str] = []
 
@@ -350,8 +351,8 @@ def _stored_texts(ix: Any, slugs: list[str]) -> list[str]:
                 walk(item)
 
     with ix.searcher() as searcher:
-        for slug in slugs:
-            for docnum in searcher.document_numbers(slug=slug):
+        for post_id in post_ids:
+            for docnum in searcher.document_numbers(post=post_id):
                 for value in searcher.stored_fields(docnum).values():
                     walk(orjson.loads(value) if isinstance(value, bytes) and value[:1] in (b"{", b"[") else value)
     return texts
