@@ -18,10 +18,11 @@ from typing import IO, Any
 import orjson
 
 from service import changes, webhook
+from service.content.cache import ParseCache
 from service.content.images import DEFAULT_WIDTHS
-from service.content.loader import LoadResult
+from service.content.loader import LoadResult, load_content
 from service.content.models import Problem
-from service.incremental import Scan, pause_point, prune_cache, scan_content
+from service.incremental import fingerprints, pause_point, scan_key
 from service.layout import STAGING_PREFIX, BuildLayout, IndexLayout, read_json, write_json_atomic
 from service.schemas.pages import write_post_pages
 from service.search import Manifest, current_build_dir, update_index, write_index, write_site
@@ -113,11 +114,34 @@ def lock_is_free(index_dir: Path) -> bool:
     return True
 
 
+@dataclass
+class Scan:
+    """A load of the content folder with what a build needs beside it: its key and every post's fingerprint."""
+
+    result: LoadResult
+    key: str  # what every document and the index layout depend on besides the files themselves
+    fingerprints: dict[str, str] = field(default_factory=dict)  # post id -> hash of its stored records
+
+    @property
+    def parsed(self) -> int:
+        return self.result.parsed
+
+
+def scan_content(content_dir: Path, cache_dir: Path, *, preview: bool = False,
+                 image_widths: tuple[int, ...] = DEFAULT_WIDTHS, full: bool = False, now: datetime | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> Scan:
+    """Load the content through the one reader (with its parse cache; full parses every file again)."""
+    with ParseCache(cache_dir, refresh=full) as cache:
+        result = load_content(content_dir, preview=preview, now=now, progress=progress, image_widths=image_widths,
+                              cache=cache)
+    return Scan(result, scan_key(content_dir, preview, image_widths), fingerprints(result.posts))
+
+
 def compute_build_id(scan: Scan, site: bytes = b"") -> str:
     """Derive the build id from the program, the settings and what is served, so replicas agree."""
     digest = hashlib.sha256(scan.key.encode() + b"\0" + hashlib.sha256(site).digest())
-    for slug, print_ in sorted(scan.fingerprints.items()):
-        digest.update(f"{slug}\0{print_}\0".encode())
+    for post_id, print_ in sorted(scan.fingerprints.items()):
+        digest.update(f"{post_id}\0{print_}\0".encode())
     for problem in sorted(scan.result.problems, key=str):
         digest.update(str(problem).encode() + b"\0")
     return digest.hexdigest()[:16]
@@ -153,9 +177,19 @@ def manifest_for(build_id: str, result: LoadResult, key: str = "") -> Manifest:
         tags=[{"name": names[("tag", s)], "slug": s, "count": n} for s, n in sorted(tags.items())],
         authors=[{"name": names[("author", s)], "slug": s, "count": n} for s, n in sorted(authors.items())],
         archive=[{"year": y, "month": m, "count": n} for (y, m), n in sorted(months.items(), reverse=True)],
-        order=[p.slug for p in result.posts],
+        order=[p.id for p in result.posts],  # ids: a slug may be shared
+        duplicates=_duplicates(result),
         problems=[_problem_dict(p) for p in result.problems],
     )
+
+
+def _duplicates(result: LoadResult) -> dict[str, list[str]]:
+    """Map each shared slug to its posts' ids, newest first: the first is what /api/posts/<slug> answers."""
+    found: dict[str, list[str]] = {}
+    for post in result.posts:
+        if post.other_ids:
+            found.setdefault(post.slug, []).append(post.id)
+    return found
 
 
 def reindex(
@@ -167,11 +201,12 @@ def reindex(
     wait: bool = False,
     image_widths: tuple[int, ...] = DEFAULT_WIDTHS,
     full: bool = False,
+    now: datetime | None = None,
 ) -> BuildSummary:
-    """Read content, write a new build beside the served one, then switch `current` to it."""
+    """Read content, write a new build beside the served one, then switch `current` to it (now: the clock)."""
     with reindex_lock(index_dir, wait=wait):
         return build_and_publish(content_dir, index_dir, preview=preview, progress=progress,
-                                 image_widths=image_widths, full=full)
+                                 image_widths=image_widths, full=full, now=now)
 
 
 def build_and_publish(
@@ -182,11 +217,12 @@ def build_and_publish(
     progress: Callable[[int, int], None] | None = None,
     image_widths: tuple[int, ...] = DEFAULT_WIDTHS,
     full: bool = False,
+    now: datetime | None = None,
 ) -> BuildSummary:
     """Do the reindex itself; the caller holds the writer lock."""
     started = time.perf_counter()
     try:
-        summary = _build(content_dir, index_dir, preview, progress, image_widths, full, started)
+        summary = _build(content_dir, index_dir, preview, progress, image_widths, full, started, now)
     except Exception as exc:
         _record_last(index_dir, {"status": "failed", "error": type(exc).__name__})  # no server paths: /readyz shows it
         raise
@@ -195,10 +231,10 @@ def build_and_publish(
 
 
 def _build(content_dir: Path, index_dir: Path, preview: bool, progress: Callable[[int, int], None] | None,
-           image_widths: tuple[int, ...], full: bool, started: float) -> BuildSummary:
+           image_widths: tuple[int, ...], full: bool, started: float, now: datetime | None) -> BuildSummary:
     cache_dir = IndexLayout(index_dir).parse_cache
     scan = scan_content(content_dir, cache_dir, preview=preview, image_widths=image_widths, full=full,
-                        progress=progress)
+                        progress=progress, now=now)
     result = scan.result
     site = read_site_for_build(content_dir, scan)  # pages, collections, data, authors: the site sidecar
     build_id = compute_build_id(scan, site.payload)
@@ -222,7 +258,8 @@ def _build(content_dir: Path, index_dir: Path, preview: bool, progress: Callable
     publish(index_dir, target)
     webhook.notify(index_dir, changes.record(index_dir, base, build_id, site.inventory))  # never waits
     remove_old_builds(index_dir)
-    prune_cache(cache_dir, scan.cache_keys)
+    with ParseCache(cache_dir) as cache:
+        cache.prune(scan.result.cache_keys)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -248,7 +285,7 @@ def _write_build(target: Path, scan: Scan, manifest: Manifest, base: Path | None
         small = changed is not None and len(changed) <= max(INCREMENTAL_MIN, INCREMENTAL_SHARE * len(prints))
         if base is not None and changed is not None and small:
             wanted = set(changed)
-            posts = [p for p in scan.result.posts if p.slug in wanted]
+            posts = [p for p in scan.result.posts if p.id in wanted]
             update_index(staging, base, [s for s in changed if s in previous], posts,
                          [site.pages[k] for k in changed if site is not None and k in site.pages])
             write_post_pages(staging, scan.result.posts, base, set(changed))

@@ -5,16 +5,18 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from service.content.site_reader import read_site
-from service.incremental import Scan, fingerprint
+from service.incremental import fingerprint
 from service.search import site_payload
 from service.search.site_store import document_record
 from service.search.whoosh.writer import page_key
 
+if TYPE_CHECKING:
+    from service.indexing import Scan  # the build calls this module: only its type is needed here
 
 @dataclass
 class SiteBuild:
@@ -35,8 +37,8 @@ def read_site_for_build(content_dir: Path, scan: Scan) -> SiteBuild:
     by_slug = {a.slug: a for a in site.authors}
     for post in result.posts:
         post.authors = [{"name": by_slug[s].name, "slug": s} for s in site.post_authors.get(post.path, [])]
-        if post.slug in scan.fingerprints:
-            scan.fingerprints[post.slug] = fingerprint(post)
+        if post.id in scan.fingerprints:
+            scan.fingerprints[post.id] = fingerprint(post)
     result.problems.extend(site.problems)
     counts = {"posts": len(result.posts), "pages": len(site.pages), "documents": len(site.documents),
               "data_files": len(site.data_files), "authors": len(site.authors), "redirects": len(site.redirects)}
@@ -45,8 +47,8 @@ def read_site_for_build(content_dir: Path, scan: Scan) -> SiteBuild:
     # the posts' so an incremental build updates exactly the ones that changed.
     written = {c.label for c in site.collections if c.output}
     for post in result.posts:
-        build.inventory[post.slug] = {"kind": "post", "key": post.slug, "url": post.url,
-                                      "print": scan.fingerprints.get(post.slug)}
+        build.inventory[post.id] = {"kind": "post", "key": post.slug, "url": post.url,
+                                    "print": scan.fingerprints.get(post.id)}
     for doc in [*site.pages, *site.documents]:
         record = document_record(doc)
         key = page_key(record)

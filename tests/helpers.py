@@ -1,4 +1,4 @@
-"""Shared test helpers: paths, tiny content writers, and what tests that run real gunicorn processes need."""
+"""Shared test helpers: paths, tiny content writers, real gunicorn processes, and what an indexed site serves."""
 
 from __future__ import annotations
 
@@ -132,6 +132,49 @@ def path_with(bin_dir: Path) -> str:
     return f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}"
 
 
+def served_client(content: Path, index: Path, **config: Any) -> Any:
+    """Return a Flask test client of the app serving index (built from content) as production serves it."""
+    from service import create_app
+
+    return create_app({"TESTING": True, "CONTENT_DIR": str(content), "INDEX_DIR": str(index),
+                       "PUBLIC_URL": "http://api.test", "SITE_URL": "https://blog.test", **config}).test_client()
+
+
+def listed_posts(client: Any) -> list[dict[str, Any]]:
+    """Every post summary /api/posts lists, newest first, over all its pages."""
+    found: list[dict[str, Any]] = []
+    page = 1
+    while True:
+        body = client.get(f"/api/posts?per_page=100&page={page}").get_json()
+        found.extend(body["items"])
+        if page >= body["pages"]:
+            return found
+        page += 1
+
+
+# Every endpoint whose answer could carry a post's words, beside the post's own pages.
+LIST_URLS = ("/api/posts?per_page=100&include=html,text,quotes,images,meta", "/api/quotes?per_page=100",
+             "/api/images?per_page=100", "/api/categories?per_page=100", "/api/tags?per_page=100",
+             "/api/archive?per_page=100", "/feed.json", "/feed.xml")
+
+
+def word_answers(client: Any, word: str) -> dict[str, str]:
+    """The text of every answer that could name a word: lists, feeds, search of each kind, suggestions, related."""
+    urls = [*LIST_URLS, f"/api/search?q={word}", f"/api/search?q={word}&type=quote",
+            f"/api/search?q={word}&type=image", f"/api/search/suggest?q={word[:4]}",
+            f"/api/search/suggest?q={word}"]
+    urls += [f"/api/posts/by-id/related?id={post['id']}&limit=20" for post in listed_posts(client)]
+    answers = {}
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        body = response.get_json(silent=True)
+        if isinstance(body, dict):
+            body.pop("query", None)  # search repeats the query it was asked: that is no post's word
+            answers[url] = orjson.dumps(body).decode()
+        else:
+            answers[url] = response.get_data(as_text=True)
+    return answers
 def site_oracle_differences(client: Any, oracle: dict[str, Any], site_url: str = "") -> list[str]:
     """Compare a served site with what Jekyll made of it (a jekyll-site-oracle.json); return what differs.
 

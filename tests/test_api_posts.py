@@ -50,7 +50,8 @@ def test_detail_is_complete(blog: Any) -> None:
     assert "<blockquote>" in body["html"] and "Opening paragraph of second." in body["text"]
     assert body["quotes"][0]["text"] == "A quote in second."
     assert body["quotes"][0]["attribution"] == "Person second"
-    assert body["quotes"][0]["post"] == {"slug": "second", "title": "The second post",
+    assert body["quotes"][0]["post"] == {"id": "/news/science/2024/02/02/second", "slug": "second",
+                                         "title": "The second post",
                                          "url": "https://blog.test/news/science/2024/02/02/second.html"}
     assert body["links"] == [{"url": "https://www.example.org/second", "text": "the docs", "domain": "example.org"}]
     assert body["prev"]["slug"] == "first" and body["next"]["slug"] == "third"

@@ -115,7 +115,8 @@ def test_image_search_finds_alt_text_with_file_url(client: Any) -> None:
 def test_suggest_endpoint(client: Any) -> None:
     items = client.get("/api/search/suggest?q=lightho").get_json()["items"]
     assert items[0] == {"text": "Restoring the Old Lighthouse at Gull Point, One Brass Fitting at a Time",
-                        "kind": "title", "slug": "restoring-the-gull-point-lighthouse"}
+                        "kind": "title", "slug": "restoring-the-gull-point-lighthouse",
+                        "id": "/history/culture/2024/06/11/restoring-the-gull-point-lighthouse"}
     assert {"text": "lighthouse", "kind": "term"} in items and len(items) <= 8
     assert len(client.get("/api/search/suggest?q=m&limit=3").get_json()["items"]) <= 3
     assert client.get("/api/search/suggest?q=m&limit=9").status_code == 400

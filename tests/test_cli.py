@@ -53,6 +53,31 @@ def test_content_check_exits_non_zero_on_errors(content_dir: Path, tmp_path: Pat
     assert "1 errors" in result.output.splitlines()[-1]
 
 
+def _problem_lines(output: str) -> list[str]:
+    return sorted(line for line in output.splitlines() if ": error: " in line or ": warning: " in line)
+
+
+def test_content_check_and_reindex_print_the_same_problems(content_dir: Path, tmp_path: Path) -> None:
+    (content_dir / "_config.yml").write_text("exclude: [old]\n", encoding="utf-8")
+    write_post(content_dir, "2024-01-01-one.md", "title: One", "Body one.\n")
+    write_post(content_dir, "2024-01-02-broken.md", "title: [oops", "Body.\n")
+    write_post(content_dir, "2023-01-01-one.md", "title: Older one\nslug: one", "Same slug.\n")
+    (content_dir / "_posts" / "2024-01-03-unclosed.md").write_text("---\ntitle: U\nNo end.\n", encoding="utf-8")
+    write_post(content_dir, "2024-01-04-hidden-broken.md", "title: [oops", "Excluded.\n", folder="old/_posts")
+    runner = _app(content_dir, tmp_path / "index").test_cli_runner()
+    check, build = runner.invoke(args=["content", "check"]), runner.invoke(args=["reindex"])
+    assert check.exit_code == 1 and build.exit_code == 0, build.output
+    assert _problem_lines(check.output) == _problem_lines(build.output) == [
+        "_posts/2023-01-01-one.md: warning: duplicate slug 'one': also used by _posts/2024-01-01-one.md; Jekyll "
+        "publishes both (their URLs differ); /api/posts/one answers _posts/2024-01-01-one.md, this one is "
+        "/api/posts/by-id?id=/2023/01/01/one",
+        "_posts/2024-01-02-broken.md:2: error: front matter is not valid YAML: did not find expected ',' or ']' "
+        "while parsing a flow sequence",
+        "_posts/2024-01-03-unclosed.md:1: warning: front matter opened by `---` on line 1 is never closed (no "
+        "second `---` line): Jekyll publishes the whole file, dashes and all, as the post's body; close it or "
+        "remove the first line",
+    ]
+    assert "3 posts served" in check.output.splitlines()[-1] and "3 posts indexed" in build.output.splitlines()[-1]
 def test_content_check_reports_broken_pages_documents_and_data(content_dir: Path, tmp_path: Path) -> None:
     write_post(content_dir, "2024-01-01-one.md", "title: One", "Body one.\n")
     (content_dir / "_config.yml").write_text("collections:\n  guides:\n    output: true\n", encoding="utf-8")

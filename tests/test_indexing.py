@@ -13,8 +13,8 @@ import orjson
 import pytest
 
 from service import create_app
+from service.content.cache import ParseCache
 from service.content.loader import load_content
-from service.incremental import scan_content
 from service.indexing import (
     ReindexBusy,
     acquire_lock,
@@ -146,17 +146,18 @@ def test_a_replaced_image_invalidates_the_cached_parse(content_dir: Path, tmp_pa
     summary = reindex(content_dir, tmp_path / "index")
     assert summary.parsed == 1 and summary.updated == 1
     image = _app(content_dir, tmp_path / "index").test_client().get("/api/posts/pic").get_json()["image"]
-    assert image.get("width") in (60, None)  # dimensions are the images engineer's; the parse must be fresh
+    assert (image["width"], image["height"]) == (60, 30)  # the new file's size: the parse is fresh, not cached
 
 
-def test_scan_agrees_with_the_loader_on_the_sample_content(tmp_path: Path) -> None:
+def test_cached_parses_load_exactly_as_fresh_ones(tmp_path: Path) -> None:
     expected = load_content(REPO / "content")
-    for full in (True, False):
-        scan = scan_content(REPO / "content", tmp_path / "cache", full=full)
-        assert [post_record(p) for p in scan.result.posts] == [post_record(p) for p in expected.posts]
-        assert [p.slug for p in scan.result.hidden] == [p.slug for p in expected.hidden]
-        assert scan.result.problems == expected.problems and scan.result.files == expected.files
-    assert scan.parsed == 0  # the second pass came entirely from the cache
+    for refresh in (True, False):
+        with ParseCache(tmp_path / "cache", refresh=refresh) as cache:
+            loaded = load_content(REPO / "content", cache=cache)
+        assert [post_record(p) for p in loaded.posts] == [post_record(p) for p in expected.posts]
+        assert [p.slug for p in loaded.hidden] == [p.slug for p in expected.hidden]
+        assert loaded.problems == expected.problems and loaded.files == expected.files
+    assert loaded.parsed == 0 and expected.files > 0  # the second load came entirely from the cache
 
 
 def test_a_torn_cache_entry_is_only_a_miss(content_dir: Path, tmp_path: Path) -> None:

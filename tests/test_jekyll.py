@@ -2,7 +2,8 @@
 
 The expected files in tests/fixtures/edge-cases/ were written by running Jekyll (Debian's jekyll 4.3.1 package)
 over tests/fixtures/edge-cases/jekyll-site, once as it is and once with variant-config.yml as its _config.yml,
-with the same Liquid template as ../shared/tools/jekyll-oracle.sh. Jekyll is not needed to run these tests.
+with the same Liquid template as ../shared/tools/jekyll-oracle.sh. Jekyll is not needed to run these tests. The
+fixtures go through the real reindex and are read back through the API, as they would be served.
 """
 
 from __future__ import annotations
@@ -20,41 +21,54 @@ import pytest
 from service.content import jekyll
 from service.content.loader import load_content
 from service.content.rubytime import RubyDateError, ruby_time_parse
-from tests.helpers import FIXTURES
+from service.content.site import load_site_config
+from service.indexing import reindex
+from tests.helpers import FIXTURES, listed_posts, served_client
 
 EDGE = FIXTURES / "edge-cases"
 FIELDS = ("id", "url", "slug", "title", "date", "categories", "tags", "shown_by_default")
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+SITE_URL = "https://blog.test"
 
 
 def _fold(text: str) -> str:
     return " ".join(html.unescape(text).split())
 
 
-def _compare(site: Path, expected_file: Path) -> None:
+def _served(site: Path, index: Path, *, preview: bool) -> tuple[Any, dict[str, dict[str, Any]]]:
+    """Build site through the real reindex (at NOW) and return a client and every listed post by id."""
+    reindex(site, index, preview=preview, now=NOW)
+    client = served_client(site, index, PREVIEW=preview, SITE_URL=SITE_URL)
+    return client, {p["id"]: p for p in listed_posts(client)}
+
+
+def _compare(site: Path, expected_file: Path, tmp_path: Path) -> None:
     expected = json.loads(expected_file.read_text(encoding="utf-8"))["posts"]
-    everything = load_content(site, preview=True, now=NOW)
-    default = load_content(site, now=NOW)
-    shown = {p.path for p in default.posts}
-    by_path = {p.path: p for p in everything.posts + everything.hidden}
-    baseurl = everything.site.baseurl
+    _, everything = _served(site, tmp_path / "every", preview=True)
+    _, default = _served(site, tmp_path / "default", preview=False)
+    baseurl = load_site_config(site)[0].baseurl
     mismatches = []
+    extra = set(everything) - {want["id"] for want in expected}  # PREVIEW shows drafts; the oracle's build did not
+    assert extra <= {p.id for p in load_content(site, preview=True, now=NOW).posts if p.draft}
+    assert set(everything) - extra == {want["id"] for want in expected}
     for want in expected:
-        post = by_path[want["path"]]
+        post = everything[want["id"]]
         got = {
-            "id": post.id, "url": post.url.removeprefix(baseurl), "slug": post.slug, "title": post.title,
+            "id": post["id"], "url": post["url"].removeprefix(SITE_URL).removeprefix(baseurl), "slug": post["slug"],
+            "title": post["title"],
             # the oracle prints whole seconds; Broadsheet keeps the milliseconds a date was given with
-            "date": post.date.replace(microsecond=0).isoformat(), "categories": post.categories,
-            "tags": post.tags, "shown_by_default": post.path in shown,
+            "date": datetime.fromisoformat(post["date"]).replace(microsecond=0).isoformat(),
+            "categories": [c["name"] for c in post["categories"]], "tags": [t["name"] for t in post["tags"]],
+            "shown_by_default": post["id"] in default,
         }
         mismatches += [(want["path"], k, want[k], got[k]) for k in FIELDS if want[k] != got[k]]
-        if _fold(want["excerpt"]) != _fold(post.excerpt):
-            mismatches.append((want["path"], "excerpt", want["excerpt"], post.excerpt))
+        if _fold(want["excerpt"]) != _fold(post["excerpt"]):
+            mismatches.append((want["path"], "excerpt", want["excerpt"], post["excerpt"]))
     assert mismatches == []
 
 
-def test_edge_cases_agree_with_jekyll() -> None:
-    _compare(EDGE / "jekyll-site", EDGE / "jekyll-site.expected.json")
+def test_edge_cases_agree_with_jekyll(tmp_path: Path) -> None:
+    _compare(EDGE / "jekyll-site", EDGE / "jekyll-site.expected.json", tmp_path)
 
 
 def test_edge_cases_agree_with_jekyll_under_another_config(tmp_path: Path) -> None:
@@ -62,16 +76,38 @@ def test_edge_cases_agree_with_jekyll_under_another_config(tmp_path: Path) -> No
     site = tmp_path / "site"
     shutil.copytree(EDGE / "jekyll-site", site)
     shutil.copy(EDGE / "variant-config.yml", site / "_config.yml")
-    _compare(site, EDGE / "variant-config.expected.json")
+    _compare(site, EDGE / "variant-config.expected.json", tmp_path)
     post = next(p for p in load_content(site, now=NOW).posts if p.slug == "zone-abbreviation")
     assert post.url == "/blog/defaulted/2024/01/15/zone-abbreviation/"  # the API's url includes the baseurl
 
 
-def test_same_slug_twice_keeps_both_posts_and_warns() -> None:
+def test_same_slug_twice_serves_both_posts_and_warns(tmp_path: Path) -> None:
+    client, posts = _served(EDGE / "jekyll-site", tmp_path / "index", preview=False)
+    same = sorted(p["url"].removeprefix(SITE_URL) for p in posts.values() if p["slug"] == "same-slug")
+    assert same == ["/2023/02/10/same-slug.html", "/2024/02/10/same-slug.html"]
+    assert client.get("/api/posts/same-slug").get_json()["other_ids"] == ["/2023/02/10/same-slug"]
+    older = client.get("/api/posts/by-id?id=/2023/02/10/same-slug").get_json()
+    assert (older["url"], older["other_ids"]) == (f"{SITE_URL}/2023/02/10/same-slug.html", ["/2024/02/10/same-slug"])
+    assert client.get("/api/posts/by-id?id=/2023/02/10/nothing-here").status_code == 404
+    for bad in ("", "no-leading-slash"):
+        answer = client.get(f"/api/posts/by-id?id={bad}")
+        assert answer.status_code == 400 and "id" in answer.get_json()["errors"], bad
+    assert "id" in client.get("/api/posts/by-id").get_json()["errors"]
     result = load_content(EDGE / "jekyll-site", now=NOW)
-    same = [p for p in result.posts if p.slug == "same-slug"]
-    assert {p.url for p in same} == {"/2023/02/10/same-slug.html", "/2024/02/10/same-slug.html"}
-    assert any("also used by" in p.message and p.severity == "warning" for p in result.problems)
+    assert [p.path for p in result.problems if "also used by" in p.message] == ["_posts/2023-02-10-same-slug.md"]
+
+
+def test_unclosed_front_matter_is_served_as_jekyll_publishes_it_with_a_warning(tmp_path: Path) -> None:
+    site = FIXTURES / "unclosed-front-matter"
+    want = json.loads((site / "expected.json").read_text(encoding="utf-8"))["posts"][0]
+    summary = reindex(site, tmp_path / "index", now=NOW)
+    assert [(p.path, p.line, p.severity) for p in summary.problems] == [
+        ("_posts/2024-03-01-unclosed-front-matter.md", 1, "warning")]
+    post = served_client(site, tmp_path / "index").get(f"/api/posts/{want['slug']}").get_json()
+    assert (post["id"], post["title"], post["tags"]) == (want["id"], want["title"], [])
+    # kramdown writes <hr />, Broadsheet <hr>; paragraphs and text are the same
+    assert _fold(post["html"].replace("\n", "")) == _fold(want["content"].replace("<hr />", "<hr>").replace("\n", ""))
+    assert _fold(post["excerpt"]) == _fold(want["excerpt"])
 
 
 # Ruby's Time.parse(text).localtime, as printed by `ruby -rtime` (ruby 3.1) with TZ set, now = 2026-11-24 09:00 UTC.

@@ -17,7 +17,7 @@ def test_a_reindex_writes_where_the_layout_says(content_dir: Path, tmp_path: Pat
     build = layout.build(summary.build_id)
     assert layout.current.is_symlink() and current_build_dir(layout.root) == build.root
     assert read_json(build.manifest)["build_id"] == summary.build_id
-    assert set(read_json(build.fingerprints)) == {"one"}
+    assert set(read_json(build.fingerprints)) == {"/2024/01/02/one"}  # keyed by Jekyll id
     assert read_json(layout.last_reindex)["status"] == "succeeded"
     assert layout.lock.exists() and layout.parse_cache.is_dir()
     assert {p.name for p in layout.root.iterdir()} == {"current", "builds", ".reindex.lock", "last-reindex.json",

@@ -244,3 +244,13 @@ def test_reindex_reports_the_same_problems_and_skips_only_errors(tmp_path: Path)
     reported = {line for line in result.output.splitlines() if line.startswith("_posts/")}
     assert reported == checked
     assert "2 posts indexed" in result.output.splitlines()[-1]
+
+
+def test_posts_sharing_a_slug_keep_apart_quote_and_image_ids(content_dir: Path) -> None:
+    body = "> A quote.\n\n![alt](https://img.example/a.png)\n"
+    write_post(content_dir, "2024-01-01-same.md", "title: Old\nimage: https://img.example/c.png", body)
+    write_post(content_dir, "2024-02-01-same.md", "title: New\nimage: https://img.example/c.png", body)
+    old, new = sorted(load_content(content_dir).posts, key=lambda p: p.date)
+    assert [q.id for q in new.quotes] == ["same-q1"] and [q.id for q in old.quotes] == ["same~2-q1"]
+    assert [new.image.id, *(i.id for i in new.images)] == ["same-cover", "same-img1"]  # type: ignore[union-attr]
+    assert [old.image.id, *(i.id for i in old.images)] == ["same~2-cover", "same~2-img1"]  # type: ignore[union-attr]

@@ -22,7 +22,9 @@ def test_the_written_manifest_is_exactly_the_dataclass_and_reads_back(content_di
     opened = open_index(build)
     try:
         assert opened.manifest == Manifest.from_json(written)
-        assert opened.manifest.build_id == summary.build_id and opened.manifest.order == ["two", "one"]
+        assert opened.manifest.build_id == summary.build_id and opened.manifest.order == [
+            "/city%20hall/2024/02/03/two", "/city%20hall/2024/01/02/one"]  # Jekyll ids, newest first
+        assert opened.manifest.duplicates == {}
         assert opened.manifest.labels("categories") == [{"name": "City Hall", "slug": "city-hall", "count": 2}]
         assert opened.manifest.labels("tags") == [{"name": "bikes", "slug": "bikes", "count": 1}]
     finally:

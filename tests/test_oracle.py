@@ -1,4 +1,7 @@
-"""Both real blogs agree with what Jekyll 4 itself made of them (../shared/corpora/*/jekyll-oracle.json).
+"""Both real blogs, as reindex builds them and the API serves them, agree with what Jekyll 4 itself made of them.
+
+The oracle is ../shared/corpora/*/jekyll-oracle.json. Each corpus is built twice through the real reindex: with
+PREVIEW (every post, to compare each with Jekyll's) and with the defaults (to compare which posts are shown).
 
 Excerpts are compared as text with whitespace folded. The oracle's excerpt went through Liquid's `strip_html`,
 which removes tags but leaves entities as written (`&rsquo;`, `&#58;`, `&amp;`), so entities are decoded on the
@@ -9,14 +12,13 @@ from __future__ import annotations
 
 import html
 import json
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from service.content.loader import LoadResult, load_content
-from service.content.visibility import is_visible
-from tests.helpers import shared_path
+from service.indexing import BuildSummary, reindex
+from tests.helpers import served_client, shared_path
 
 FIELDS = ("id", "url", "slug", "title", "date", "categories", "tags", "shown_by_default")
 # Posts whose front matter is not valid YAML may be skipped: none in either corpus (a tab after a value, which
@@ -24,76 +26,111 @@ FIELDS = ("id", "url", "slug", "title", "date", "categories", "tags", "shown_by_
 SKIPPED_INVALID_YAML: dict[str, set[str]] = {"jekyll-news": set(), "18f-blog": set()}
 # Excerpts allowed to differ, with the reason: none at present.
 EXCERPT_EXCEPTIONS: dict[str, dict[str, str]] = {"jekyll-news": {}, "18f-blog": {}}
+SITE_URL = "https://blog.test"
 
-_loaded: dict[str, tuple[LoadResult, list[dict[str, Any]]]] = {}
+
+@dataclass
+class Served:
+    summary: BuildSummary  # the PREVIEW build's
+    posts: dict[str, dict[str, Any]]  # every post the PREVIEW build serves, by id, as /api/posts lists it
+    shown: set[str]  # the ids a default build serves
+    client: Any  # serving the PREVIEW build
+    oracle: list[dict[str, Any]]
 
 
-def _load(name: str) -> tuple[LoadResult, list[dict[str, Any]]]:
-    if name not in _loaded:
+_served: dict[str, Served] = {}
+
+
+def _all(client: Any) -> list[dict[str, Any]]:
+    items, page = [], 1
+    while True:
+        body = client.get(f"/api/posts?per_page=100&page={page}&fields=id,url,slug,title,date,categories,tags,"
+                          "excerpt").get_json()
+        items += body["items"]
+        if page >= body["pages"]:
+            return items
+        page += 1
+
+
+def _load(name: str, tmp_path_factory: pytest.TempPathFactory) -> Served:
+    if name not in _served:
         corpus = shared_path("corpora", name)
         oracle = json.loads((corpus / "jekyll-oracle.json").read_text(encoding="utf-8"))["posts"]
-        _loaded[name] = (load_content(corpus, preview=True), oracle)
-    return _loaded[name]
+        every, default = tmp_path_factory.mktemp(f"{name}-preview"), tmp_path_factory.mktemp(f"{name}-default")
+        summary = reindex(corpus, every, preview=True)
+        reindex(corpus, default)
+        client = served_client(corpus, every, PREVIEW=True, SITE_URL=SITE_URL)
+        shown = {p["id"] for p in _all(served_client(corpus, default, SITE_URL=SITE_URL))}
+        _served[name] = Served(summary, {p["id"]: p for p in _all(client)}, shown, client, oracle)
+    return _served[name]
 
 
 def _fold(text: str) -> str:
     return " ".join(html.unescape(text).split())
 
 
-def _by_oracle_path(result: LoadResult) -> dict[str, Any]:
-    # the oracle names posts by their path inside _posts
-    return {p.path.split("_posts/", 1)[-1]: p for p in result.posts + result.hidden}
-
-
 @pytest.mark.parametrize("name", ["jekyll-news", "18f-blog"])
-def test_every_post_agrees_with_jekyll(name: str) -> None:
-    result, oracle = _load(name)
-    posts = _by_oracle_path(result)
-    now = datetime.now(UTC)
-    missing = {o["path"] for o in oracle if o["path"] not in posts}
-    assert missing == SKIPPED_INVALID_YAML[name], [str(p) for p in result.errors]
+def test_every_post_agrees_with_jekyll(name: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    served = _load(name, tmp_path_factory)
+    missing = {o["path"] for o in served.oracle if o["id"] not in served.posts}
+    assert missing == SKIPPED_INVALID_YAML[name], [str(p) for p in served.summary.skipped]
     mismatches = []
-    for want in oracle:
+    for want in served.oracle:
         if want["path"] in missing:
             continue
-        post = posts[want["path"]]
+        post = served.posts[want["id"]]
         got = {
-            "id": post.id, "url": post.url, "slug": post.slug, "title": post.title,
-            "date": post.date.replace(microsecond=0).isoformat(), "categories": post.categories, "tags": post.tags,
-            "shown_by_default": is_visible(post, result.site, now),
+            "id": post["id"], "url": post["url"].removeprefix(SITE_URL), "slug": post["slug"],
+            "title": post["title"], "date": post["date"].split(".")[0] + post["date"][-6:] if "." in post["date"]
+            else post["date"], "categories": [c["name"] for c in post["categories"]],
+            "tags": [t["name"] for t in post["tags"]], "shown_by_default": post["id"] in served.shown,
         }
         mismatches += [(want["path"], k, want[k], got[k]) for k in FIELDS if want[k] != got[k]]
     assert mismatches == []
-    assert len(posts) == len(oracle) - len(missing)
+    assert len(served.posts) == len(served.oracle) - len(missing)
 
 
 @pytest.mark.parametrize("name", ["jekyll-news", "18f-blog"])
-def test_excerpts_agree_with_jekyll(name: str) -> None:
-    result, oracle = _load(name)
-    posts = _by_oracle_path(result)
-    differing = {o["path"]: (o["excerpt"], posts[o["path"]].excerpt) for o in oracle
-                 if o["path"] in posts and _fold(o["excerpt"]) != _fold(posts[o["path"]].excerpt)}
+def test_excerpts_agree_with_jekyll(name: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    served = _load(name, tmp_path_factory)
+    by_id = {o["id"]: o for o in served.oracle}
+    differing = {by_id[i]["path"]: (by_id[i]["excerpt"], p["excerpt"]) for i, p in served.posts.items()
+                 if _fold(by_id[i]["excerpt"]) != _fold(p["excerpt"])}
     assert set(differing) == set(EXCERPT_EXCEPTIONS[name]), differing
-    assert len(differing) <= 0.05 * len(oracle)
+    assert len(differing) <= 0.05 * len(served.oracle)
 
 
-def test_no_corpus_file_has_an_error() -> None:
-    for name in ("jekyll-news", "18f-blog"):
-        result, _ = _load(name)
-        assert [str(p) for p in result.errors] == []
+@pytest.mark.parametrize("name", ["jekyll-news", "18f-blog"])
+def test_no_corpus_file_has_an_error(name: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    assert [str(p) for p in _load(name, tmp_path_factory).summary.skipped] == []
 
 
-def test_corpus_warnings_name_the_file_and_what_was_dropped() -> None:
-    result, _ = _load("18f-blog")
-    by_file = {(p.path, p.message) for p in result.problems if p.severity == "warning"}
+def test_corpus_warnings_name_the_file_and_what_was_dropped(tmp_path_factory: pytest.TempPathFactory) -> None:
+    served = _load("18f-blog", tmp_path_factory)
+    by_file = {(p.path, p.message) for p in served.summary.problems if p.severity == "warning"}
     assert ("_posts/2017-09-05-ficam-partners-with-federalist.md",
             "{% include svg/blog/money_coins.svg %} was dropped: Broadsheet reads posts only, not includes") in by_file
-    assert any(path == "_posts/2024-01-12-andrew-hyder-award.md" and "also used by" in message
-               for path, message in by_file)
+    shared = [(path, message) for path, message in by_file if "duplicate slug" in message]
+    assert shared and all("also used by" in message for _, message in shared)
 
 
-def test_corpus_post_url_resolves_to_the_other_post() -> None:
-    result, _ = _load("jekyll-news")
-    post = _by_oracle_path(result)["2014-05-06-jekyll-turns-2-0-0.markdown"]
-    assert any(link.url == "/release/2013/05/06/jekyll-1-0-0-released.html" for link in post.links)
+def test_posts_sharing_a_slug_are_all_served(tmp_path_factory: pytest.TempPathFactory) -> None:
+    served = _load("18f-blog", tmp_path_factory)
+    slugs: dict[str, list[str]] = {}
+    for want in served.oracle:
+        slugs.setdefault(want["slug"], []).append(want["id"])
+    shared = {slug: ids for slug, ids in slugs.items() if len(ids) > 1}
+    assert shared, "the 18f blog has posts that share a slug"
+    for slug, ids in shared.items():
+        newest = served.client.get(f"/api/posts/{slug}").get_json()
+        assert sorted([newest["id"], *newest["other_ids"]]) == sorted(ids)
+        for post_id in ids:
+            body = served.client.get("/api/posts/by-id", query_string={"id": post_id}).get_json()
+            assert body["id"] == post_id and body["slug"] == slug
 
+
+def test_corpus_post_url_resolves_to_the_other_post(tmp_path_factory: pytest.TempPathFactory) -> None:
+    served = _load("jekyll-news", tmp_path_factory)
+    post_id = next(o["id"] for o in served.oracle if o["path"] == "2014-05-06-jekyll-turns-2-0-0.markdown")
+    post = served.client.get("/api/posts/by-id", query_string={"id": post_id}).get_json()
+    assert any(link["url"] == "/release/2013/05/06/jekyll-1-0-0-released.html" for link in post["links"])

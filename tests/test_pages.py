@@ -27,8 +27,9 @@ def _computed(client: Any, slug: str) -> Any:
 def _check_every_post(app: Any) -> int:
     client = app.test_client()
     index = app.extensions["broadsheet.index"].get()
-    slugs = index.manifest.order
-    assert len(index._pages) == len(set(slugs))
+    every = [index.get_post_by_id(post_id)["slug"] for post_id in index.manifest.order]
+    slugs = [slug for slug in every if every.count(slug) == 1]  # a shared slug is served the slow way
+    assert len(index._pages) == len(slugs)
     for slug in slugs:
         stored, computed = client.get(f"/api/posts/{slug}"), _computed(client, slug)
         assert stored.status_code == computed.status_code == 200
@@ -59,7 +60,7 @@ def test_absolute_urls_follow_the_served_settings_not_the_build(tmp_path: Path) 
     for base in ("https://one.example", "https://two.example/blog"):
         app = create_app({"TESTING": True, "CONTENT_DIR": str(REPO / "content"), "INDEX_DIR": str(index_dir),
                           "PUBLIC_URL": base + "/api", "SITE_URL": base})
-        slug = app.extensions["broadsheet.index"].get().manifest.order[0]
+        slug = app.test_client().get("/api/posts?per_page=1").get_json()["items"][0]["slug"]
         body = app.test_client().get(f"/api/posts/{slug}").get_json()
         assert body["url"].startswith(base + "/") and body["next"] is None or body["url"].startswith(base)
         assert SITE_MARK not in str(body) and MEDIA_MARK not in str(body)

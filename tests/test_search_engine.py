@@ -207,10 +207,12 @@ def test_related_never_includes_the_post_and_prefers_shared_words_and_categories
 def test_suggest_completes_titles_and_words(tiny: Any) -> None:
     index = tiny.extensions["broadsheet.index"].get()
     found = index.suggest("lightho", 8)
-    assert {"text": "Lighthouse keepers remember", "kind": "title", "slug": "lighthouse-keepers"} in found
+    assert {"text": "Lighthouse keepers remember", "kind": "title", "slug": "lighthouse-keepers",
+         "id": "/history/arts/2022/04/01/lighthouse-keepers"} in found
     assert {"text": "lighthouse", "kind": "term"} in found
     assert index.suggest("keepers rem", 8)[:2] == [
-        {"text": "Lighthouse keepers remember", "kind": "title", "slug": "lighthouse-keepers"},
+        {"text": "Lighthouse keepers remember", "kind": "title", "slug": "lighthouse-keepers",
+         "id": "/history/arts/2022/04/01/lighthouse-keepers"},
         {"text": "keepers remember", "kind": "term"}]
     assert index.suggest("   ", 8) == []
 

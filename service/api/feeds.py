@@ -43,7 +43,7 @@ def feed_data(args: dict[str, Any], path: str) -> dict[str, Any]:
     page = index.list_posts(post_filter(args), "-date", 1, FEED_SIZE)
     posts = []
     for summary in page.items:
-        record = index.get_post(summary["slug"]) or summary
+        record = index.get_post_by_id(summary["id"]) or summary
         image = record.get("image") or {}
         author = (record.get("meta") or {}).get("author")
         posts.append({

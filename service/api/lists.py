@@ -36,7 +36,7 @@ def shape_items(items: list[dict[str, Any]], args: dict[str, Any]) -> list[dict[
     if wanted:
         index = current_index()
         for n, item in enumerate(items):
-            record = index.get_post(item["slug"]) or {}
+            record = index.get_post_by_id(item["id"]) or {}
             items[n] = {**item, **{part: record.get(part) for part in wanted}}
     return [trim(item, only) for item in items]
 

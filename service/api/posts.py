@@ -11,7 +11,7 @@ from flask_smorest import abort
 from service.api.lists import post_page, trim
 from service.api.resource import Blueprint
 from service.current import current_index
-from service.schemas.args import PostFieldsArgs, PostListArgs, RelatedArgs
+from service.schemas.args import PostByIdArgs, PostFieldsArgs, PostListArgs, RelatedArgs, RelatedByIdArgs
 from service.schemas.pages import finish
 from service.schemas.responses import PostListSchema, PostSchema, RelatedListSchema
 
@@ -30,6 +30,42 @@ class Posts(MethodView):
         return post_page(args)
 
 
+def full_post(record: dict[str, Any], only: list[str] | None) -> dict[str, Any]:
+    """Add a post record's neighbours (by date) and keep only the keys `fields=` names."""
+    older, newer = current_index().neighbours(record["id"])
+    return trim({**record, "prev": older, "next": newer}, only)
+
+
+@blp.route("/by-id")
+class PostById(MethodView):
+    @blp.arguments(PostByIdArgs, location="query")
+    @blp.response(200, PostSchema)
+    @blp.alt_response(404, description="No served post has this id.")
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Return one post by its Jekyll id, for posts that share a slug (each is named in the others' `other_ids`).
+
+        A frontend can build the id from a permalink: Jekyll's id is the folder of the post's URL (without
+        `baseurl`) joined to its slug, e.g. `/2016/01/01/welcome` for `/2016/01/01/welcome.html`.
+        """
+        record = current_index().get_post_by_id(args["id"])
+        if record is None:
+            abort(404, message=f"no post with id {args['id']!r}")
+        return full_post(record, args.get("only"))
+
+
+@blp.route("/by-id/related")
+class RelatedPostsById(MethodView):
+    @blp.arguments(RelatedByIdArgs, location="query")
+    @blp.response(200, RelatedListSchema)
+    @blp.alt_response(404, description="No served post has this id.")
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Return the posts most similar to the post with this Jekyll id (never itself)."""
+        related = current_index().related(args["id"], args["limit"])
+        if related is None:
+            abort(404, message=f"no post with id {args['id']!r}")
+        return {"items": related}
+
+
 @blp.route("/<slug>")
 class PostDetail(MethodView):
     @blp.arguments(PostFieldsArgs, location="query")
@@ -43,8 +79,7 @@ class PostDetail(MethodView):
         record = index.get_post(slug)
         if record is None:
             abort(404, message=f"no post with slug {slug!r}")
-        older, newer = index.neighbours(slug)
-        return trim({**record, "prev": older, "next": newer}, args.get("only"))
+        return full_post(record, args.get("only"))
 
 
 @blp.route("/<slug>/related")

@@ -36,7 +36,7 @@ class Resolve(MethodView):
         if kind == "redirect":
             return {"type": "redirect", "url": item["from"], "location": item["to"], "status": 301}
         if kind == "post":
-            record = index.get_post(item)
+            record = index.get_post_by_id(item)
             if record is None:
                 abort(404, message=f"nothing lives at {args['path']!r}")
             older, newer = index.neighbours(item)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import re
 from dataclasses import dataclass
@@ -37,32 +38,71 @@ class SplitFile:
     raw_hash: str
 
 
-# Jekyll's default `exclude` list (besides names starting with `.`, `_`, `#` or `~`, which it never reads).
-DEFAULT_EXCLUDES = ("node_modules", "vendor/bundle", "vendor/cache", "vendor/gems", "vendor/ruby", "gemfiles",
-                    "Gemfile", "Gemfile.lock")
+# Jekyll's DEFAULT_EXCLUDES, added to whatever `exclude` _config.yml sets (Configuration#add_default_excludes).
+DEFAULT_EXCLUDES = (".sass-cache", ".jekyll-cache", "gemfiles", "Gemfile", "Gemfile.lock", "node_modules",
+                    "vendor/bundle/", "vendor/cache/", "vendor/gems/", "vendor/ruby/")
+_ROOT = "/SITE/"  # stands for the site source in patterns, so its own path never takes part in matching
 
 
-def find_post_files(content_dir: Path, *, drafts: bool = False, exclude: tuple[str, ...] = ()) -> list[SourceFile]:
+@dataclass(frozen=True)
+class EntryFilter:
+    """Jekyll's EntryFilter: which folders and files under the site source it reads at all."""
+
+    exclude: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
+
+    def rejects(self, rel: str, name: str, *, is_dir: bool = False) -> bool:
+        """Say whether Jekyll skips an entry: rel is its path from the source, name its path inside the listed folder.
+
+        An `include` match wins over everything else; then names starting with `.`, `_`, `#` or `~` (checked on
+        name and on its last part), backups ending in `~`, and `exclude` (plus the default excludes) go.
+        """
+        base = name.rsplit("/", 1)[-1]
+        if _matches(self.include, rel, is_dir) or _matches(self.include, base, is_dir):
+            return False
+        if name.startswith((".", "_", "#", "~")) or base.startswith((".", "_", "#", "~")) or name.endswith("~"):
+            return True
+        excluded = tuple(p for p in (*self.exclude, *DEFAULT_EXCLUDES) if p not in self.include)
+        return _matches(excluded, rel, is_dir)
+
+
+def _matches(patterns: tuple[str, ...], rel: str, is_dir: bool) -> bool:
+    """Jekyll's glob_include?: a glob match (`*` crosses `/`), a plain prefix, or the folder itself with a slash."""
+    entry = _ROOT + rel.lstrip("/")
+    for pattern in patterns:
+        if not pattern:  # Jekyll would exclude everything; an empty entry is always a slip of the pen
+            continue
+        full = _ROOT + pattern.lstrip("/")
+        if fnmatch.fnmatchcase(entry, full) or entry.startswith(full) or (is_dir and full == entry + "/"):
+            return True
+    return False
+
+
+def find_post_files(content_dir: Path, *, drafts: bool = False, exclude: tuple[str, ...] = (),
+                    include: tuple[str, ...] = ()) -> list[SourceFile]:
     """List post files as Jekyll's reader finds them: `_posts` (and `_drafts`) in the site root and every folder."""
     found: list[SourceFile] = []
     folders = ["_posts", "_drafts"] if drafts else ["_posts"]
-    excluded = tuple(e.strip("/") for e in (*DEFAULT_EXCLUDES, *exclude) if e and e.strip("/"))
-    for base in _site_folders(content_dir, content_dir, excluded):
+    entries = EntryFilter(tuple(exclude), tuple(include))
+    for base in _site_folders(content_dir, content_dir, entries):
         for folder_name in folders:
             folder = base / folder_name
             if not folder.is_dir():
                 continue
             for path in sorted(folder.rglob("*")):
-                inside = path.relative_to(folder)
-                if _special(inside) or path.suffix.lower() not in MARKDOWN_EXTENSIONS:
+                inside = path.relative_to(folder).as_posix()
+                rel = path.relative_to(content_dir).as_posix()
+                # Ruby's Dir["**/*"] never lists dot entries; the filter then judges every file on its own.
+                if any(part.startswith(".") for part in inside.split("/")) or entries.rejects(rel, inside):
+                    continue
+                if path.suffix.lower() not in MARKDOWN_EXTENSIONS:
                     continue
                 if path.is_file() or path.is_symlink():
-                    rel = path.relative_to(content_dir)
-                    found.append(SourceFile(rel.as_posix(), path, draft=folder_name == "_drafts"))
+                    found.append(SourceFile(rel, path, draft=folder_name == "_drafts"))
     return found
 
 
-def _site_folders(root: Path, folder: Path, excluded: tuple[str, ...]) -> list[Path]:
+def _site_folders(root: Path, folder: Path, entries: EntryFilter) -> list[Path]:
     """Return folder and every folder under it that Jekyll reads (it skips special, excluded and linked ones)."""
     found = [folder]
     try:
@@ -70,17 +110,10 @@ def _site_folders(root: Path, folder: Path, excluded: tuple[str, ...]) -> list[P
     except OSError:
         return found
     for child in children:
-        rel = child.relative_to(root).as_posix()
-        if _special(Path(child.name)) or any(rel == e or rel.startswith(e + "/") for e in excluded):
+        if entries.rejects(child.relative_to(root).as_posix(), child.name, is_dir=True):
             continue
-        found.extend(_site_folders(root, child, excluded))
+        found.extend(_site_folders(root, child, entries))
     return found
-
-
-def _special(rel: Path) -> bool:
-    """Jekyll's EntryFilter: names starting with `.`, `_`, `#` or `~`, or ending with `~` or `.`, are skipped."""
-    first, name = rel.parts[0] if rel.parts else "", rel.name
-    return any(part.startswith((".", "_", "#", "~")) for part in (first, name)) or name.endswith(("~", "."))
 
 
 def read_source(source: SourceFile) -> tuple[str | None, bytes, list[Problem]]:

@@ -20,6 +20,8 @@ from service.content.front_matter import FRONT_MATTER
 from service.content.models import Problem
 from service.content.site import SiteConfig, deep_merge, front_matter_defaults
 
+_OPENING = re.compile(r"\A---\s*\n")  # Jekyll's has_yaml_header?: such a file is a post even if never closed
+
 
 @dataclass
 class PostHeader:
@@ -48,6 +50,10 @@ def read_header(source: SourceFile, site: SiteConfig, *, now: datetime | None = 
     if text is None:
         return None, problems
     split = split_front_matter(text, raw)
+    if split.front_matter is None and _OPENING.match(text):
+        problems.append(Problem(source.path, 1, "warning", "front matter opened by `---` on line 1 is never closed "
+                                "(no second `---` line): Jekyll publishes the whole file, dashes and all, as the "
+                                "post's body; close it or remove the first line"))
     matter_text = split.front_matter or ""
     name = PurePosixPath(source.path).name
     parts = jekyll.parse_post_filename(name)

@@ -2,39 +2,53 @@
 
 from __future__ import annotations
 
-import math
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.parse import urlparse
 
-from service.content.excerpt import excerpt_source
+from service.content.cache import ParseCache, reader_key
 from service.content.files import SourceFile, find_post_files
 from service.content.header import PostHeader, read_header
-from service.content.images import DEFAULT_WIDTHS, annotate_images, link_usage
-from service.content.liquid import LinkTable, render_liquid
-from service.content.markdown import Rendered, html_to_text, render_markdown
-from service.content.models import Image, Link, Post, PostRef, Problem, Quote
+from service.content.images import DEFAULT_WIDTHS, link_usage
+from service.content.liquid import LinkTable
+from service.content.models import Post, Problem
+from service.content.render import includes_dir, render_post
 from service.content.site import SiteConfig, load_site_config
 from service.content.visibility import is_visible
 
-WORDS_PER_MINUTE = 200
-
+__all__ = ["LoadResult", "includes_dir", "load_content", "load_post", "mark_duplicates", "render_post"]
 
 @dataclass
 class LoadResult:
     site: SiteConfig
     posts: list[Post] = field(default_factory=list)  # visible posts, newest first
-    hidden: list[Post] = field(default_factory=list)  # drafts, future and unpublished posts
+    hidden: list[Post] = field(default_factory=list)  # drafts, future, unpublished posts (and, preview on, none)
     problems: list[Problem] = field(default_factory=list)
     files: int = 0
+    parsed: int = 0  # files parsed this time; the rest came from the parse cache
+    cache_keys: set[str] = field(default_factory=set)  # the cached parses this load used or wrote
 
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "error"]
+
+
+@dataclass
+class _Entry:
+    """One post file on its way through a load: its cache key, then its header or cached parse, then its post."""
+
+    source: SourceFile
+    key: str | None = None
+    header: PostHeader | None = None
+    post: Post | None = None
+    problems: list[Problem] = field(default_factory=list)
+    images: list[tuple[str, int, int]] = field(default_factory=list)
+    links: str | None = None  # the link table's digest when the body resolves `post_url`/`link`
+    cached: bool = False
 
 
 def load_content(
@@ -44,52 +58,181 @@ def load_content(
     now: datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
     image_widths: tuple[int, ...] = DEFAULT_WIDTHS,
+    cache: ParseCache | None = None,
 ) -> LoadResult:
-    """Read every post under content_dir; hidden posts are kept apart unless preview is on.
+    """Read every post under content_dir as Jekyll does: the one place that decides what is a post and what shows.
 
     Two passes, as Jekyll reads every post before it renders any: the first reads front matter and works out
-    each post's URL, so `{% post_url %}` and `{% link %}` in the second (rendering) pass can point at them.
+    each post's URL, so `{% post_url %}` and `{% link %}` in the second (rendering) pass can point at them. With
+    a cache, a file whose bytes (and the reader's code, options and _config.yml) are unchanged is not parsed
+    again; visibility is always decided afresh, against `now`, so time passing needs no new parse.
     """
     site, problems = load_site_config(content_dir)
     result = LoadResult(site=site, problems=list(problems))
-    sources = find_post_files(content_dir, drafts=preview or site.show_drafts, exclude=site.exclude)
+    sources = find_post_files(content_dir, drafts=preview or site.show_drafts, exclude=site.exclude,
+                              include=site.include)
     result.files = len(sources)
     now = now or datetime.now(UTC)
-    headers: list[PostHeader] = []
-    for source in sources:
-        header, file_problems = read_header(source, site, now=now)
-        result.problems.extend(file_problems)
-        if header is not None:
-            headers.append(header)
-    links = LinkTable(((h.source.path, h.url) for h in headers), site.baseurl)
-    by_slug: dict[str, Post] = {}
-    for done, header in enumerate(headers, 1):
-        post, file_problems = render_post(header, site, links, content_dir, image_widths)
-        result.problems.extend(file_problems)
+    entries = [_Entry(source) for source in sources]
+    found: dict[str, Any] = {}
+    if cache is not None:
+        key = reader_key(content_dir, image_widths)
+        for entry in entries:
+            entry.key = _file_key(entry.source, key)
+        result.cache_keys = {e.key for e in entries if e.key}
+        found = cache.get_many(result.cache_keys)
+    for entry in entries:
+        if not _use_cached(entry, found.get(entry.key or ""), content_dir):
+            entry.header, entry.problems = _guarded(entry.source, lambda e=entry: read_header(e.source, site, now=now))
+    links = LinkTable(_urls(entries), site.baseurl)
+    digest = _links_digest(site.baseurl, entries)
+    for entry in entries:  # a cached body that resolved links against other posts' URLs is stale when they moved
+        if entry.cached and entry.links is not None and entry.links != digest:
+            entry.cached, entry.post = False, None
+            entry.header, entry.problems = _guarded(entry.source, lambda e=entry: read_header(e.source, site, now=now))
+    fresh: dict[str, Any] = {}
+    for done, entry in enumerate(entries, 1):
+        if not entry.cached:
+            _render(entry, site, links, digest, content_dir, image_widths)
+            result.parsed += 1
+            if entry.key:
+                fresh[entry.key] = (entry.post, entry.problems, entry.images, entry.links)
         if progress:
-            progress(done, len(headers))
-        place_post(result, post, by_slug, now, preview=preview)
-    result.posts.sort(key=lambda p: (p.date, p.slug), reverse=True)
+            progress(done, len(entries))
+    if cache is not None:
+        cache.put_many(fresh)
+    for entry in entries:
+        result.problems.extend(entry.problems)
+        if entry.post is not None:
+            (result.posts if is_visible(entry.post, site, now, preview=preview) else result.hidden).append(entry.post)
+    # Jekyll sorts posts by date, then path; lists are newest first.
+    result.posts.sort(key=lambda p: (p.date, p.slug, p.path), reverse=True)
+    result.problems.extend(mark_duplicates(result.posts))
     link_usage(result.posts)  # only visible posts: /api/images must not name hidden ones
     return result
 
 
-def place_post(result: LoadResult, post: Post, by_slug: dict[str, Post], now: datetime, *, preview: bool) -> None:
-    """File a loaded post as visible or hidden, warning when another post already has its slug.
+def mark_duplicates(posts: list[Post]) -> list[Problem]:
+    """Name, on each visible post that shares its slug, the ids of the others; warn once per later post.
 
-    Jekyll keeps both posts of a shared slug (their URLs differ), so both are kept; the API finds posts by slug.
-    Incremental builds call this too, so both paths apply the same rules.
+    Posts (newest first) whose id (their URL) another already has are dropped from the list, with a warning.
+
+    Jekyll publishes both posts of a shared slug (their URLs differ), so both are served; `/api/posts/<slug>`
+    answers the newest and the other ids let a client fetch the rest (`/api/posts/by-id`).
     """
-    if post.slug in by_slug:
-        result.problems.append(duplicate_slug(post, by_slug[post.slug]))
-    by_slug.setdefault(post.slug, post)
-    (result.posts if is_visible(post, result.site, now, preview=preview) else result.hidden).append(post)
+    problems: list[Problem] = []
+    by_id: dict[str, Post] = {}
+    by_slug: dict[str, list[Post]] = {}
+    for post in posts:
+        if post.id in by_id:  # one URL, two files: Jekyll writes one page over the other ("Conflict")
+            problems.append(Problem(post.path, None, "warning", f"same URL as {by_id[post.id].path} ({post.url}): "
+                                    "Jekyll writes one over the other; only the newer is served"))
+            continue
+        by_id[post.id] = post
+        by_slug.setdefault(post.slug, []).append(post)
+    posts[:] = by_id.values()
+    for group in by_slug.values():
+        for number, post in enumerate(group, 1):
+            post.other_ids = [p.id for p in group if p is not post]
+            if number > 1:
+                _renumber(post, f"{post.slug}~{number}")
+        problems.extend(duplicate_slug(post, group[0]) for post in group[1:])
+    return problems
+
+
+def _renumber(post: Post, prefix: str) -> None:
+    """Give a later post of a shared slug its own quote and image ids (`slug~2-q1`), which are made from the slug."""
+    for item in [*post.quotes, *([post.image] if post.image else []), *post.images]:
+        if item.id.startswith(post.slug):
+            item.id = prefix + item.id[len(post.slug):]
 
 
 def duplicate_slug(post: Post, first: Post) -> Problem:
-    """Report a second post with a slug already taken: Jekyll keeps both, the API (keyed by slug) serves the first."""
+    """Report a post whose slug a newer post already has: both are served, the slug finds the newer one."""
     return Problem(post.path, None, "warning", f"duplicate slug {post.slug!r}: also used by {first.path}; Jekyll "
-                   f"keeps both (their URLs differ), /api/posts/{post.slug} serves only {first.path}")
+                   f"publishes both (their URLs differ); /api/posts/{post.slug} answers {first.path}, this one is "
+                   f"/api/posts/by-id?id={post.id}")
+
+
+def _file_key(source: SourceFile, key: str) -> str | None:
+    """Name a file's parse by everything it depends on; None when the file cannot be read (the parse says why)."""
+    try:
+        raw = source.abs_path.read_bytes()
+        stamp = source.abs_path.stat().st_mtime_ns if source.draft else 0  # undated drafts take the file's mtime
+    except (OSError, RuntimeError):
+        return None
+    return hashlib.sha256(f"{key}\0{source.path}\0{stamp}\0".encode() + raw).hexdigest()
+
+
+def _use_cached(entry: _Entry, value: Any, content_dir: Path) -> bool:
+    """Take a cached parse when it is whole and the local images it read are unchanged."""
+    try:
+        post, problems, images, links = value
+    except (TypeError, ValueError):
+        return False
+    if images != _image_stats(post, content_dir):
+        return False
+    entry.post, entry.problems, entry.images, entry.links, entry.cached = post, list(problems), images, links, True
+    return True
+
+
+def _urls(entries: list[_Entry]) -> list[tuple[str, str]]:
+    """Every post's path and URL, from cached posts and fresh headers alike (the first pass's link table)."""
+    pairs = []
+    for entry in entries:
+        if entry.cached and entry.post is not None:
+            pairs.append((entry.post.path, entry.post.url))
+        elif entry.header is not None:
+            pairs.append((entry.header.source.path, entry.header.url))
+    return pairs
+
+
+def _links_digest(baseurl: str, entries: list[_Entry]) -> str:
+    """Hash the link table, so a cached body that resolved links is reused only while every URL is the same."""
+    digest = hashlib.sha256(baseurl.encode() + b"\0")
+    for path, url in _urls(entries):
+        digest.update(f"{path}\0{url}\0".encode())
+    return digest.hexdigest()
+
+
+def _uses_links(body: str) -> bool:
+    return "post_url" in body or re.search(r"\{%-?\s*link\s", body) is not None
+
+
+def _render(entry: _Entry, site: SiteConfig, links: LinkTable, digest: str, content_dir: Path,
+            image_widths: tuple[int, ...]) -> None:
+    header = entry.header
+    if header is None:
+        return
+    rendered, more = _guarded(entry.source, lambda: render_post(header, site, links, content_dir, image_widths))
+    entry.post, entry.problems = rendered, [*entry.problems, *more]
+    entry.images = _image_stats(entry.post, content_dir)
+    entry.links = digest if _uses_links(header.body) else None
+
+
+def _guarded(source: SourceFile, parse: Callable[[], tuple[Any, list[Problem]]]) -> tuple[Any, list[Problem]]:
+    """Run one file's parse; a failure the reader did not foresee skips that file, never the whole load."""
+    try:
+        return parse()
+    except RecursionError:
+        return None, [Problem(source.path, None, "error", "front matter or body is nested too deeply to read")]
+    except Exception as exc:  # the message may name server paths, which /readyz must not show
+        return None, [Problem(source.path, None, "error",
+                              f"the file could not be read ({type(exc).__name__}); check it for unusual content")]
+
+
+def _image_stats(post: Post | None, content_dir: Path) -> list[tuple[str, int, int]]:
+    """Identify the local image files a post's parse read, so replacing one invalidates the parse."""
+    stats = []
+    for image in ([post.image] if post and post.image else []) + (post.images if post else []):
+        if not image.local_path:
+            continue
+        try:
+            stat = (content_dir / image.local_path).stat()
+            stats.append((image.local_path, stat.st_size, stat.st_mtime_ns))
+        except (OSError, ValueError):
+            stats.append((image.local_path, -1, -1))
+    return stats
 
 
 def link_table(sources: list[SourceFile], site: SiteConfig) -> LinkTable:
@@ -104,9 +247,9 @@ _SITE_LINKS: dict[Path, tuple[tuple[Any, ...], LinkTable]] = {}
 def site_links(content_dir: Path, site: SiteConfig) -> LinkTable:
     """Return the link table of a whole content folder, remembered until a post file or the config changes.
 
-    For a post loaded on its own (incremental builds) that uses `post_url` or `link`.
+    For a post loaded on its own (load_post) that uses `post_url` or `link`.
     """
-    sources = find_post_files(content_dir, drafts=True, exclude=site.exclude)
+    sources = find_post_files(content_dir, drafts=True, exclude=site.exclude, include=site.include)
     stamps = []
     for source in sources:
         try:
@@ -135,127 +278,6 @@ def load_post(
         return None, problems
     content_dir = source.abs_path.parents[len(PurePosixPath(source.path).parts) - 1]
     if links is None:
-        uses_links = "post_url" in header.body or re.search(r"\{%-?\s*link\s", header.body)
-        links = site_links(content_dir, site) if uses_links else LinkTable([], site.baseurl)
+        links = site_links(content_dir, site) if _uses_links(header.body) else LinkTable([], site.baseurl)
     post, more = render_post(header, site, links, content_dir, image_widths)
     return post, [*problems, *more]
-
-
-def render_post(header: PostHeader, site: SiteConfig, links: LinkTable, content_dir: Path,
-                image_widths: tuple[int, ...] = DEFAULT_WIDTHS) -> tuple[Post, list[Problem]]:
-    """Render a post's body (Liquid, then Markdown) and pull out its excerpt, quotes, images and links."""
-    warnings: list[str] = []
-    matter, slug, path = header.matter, header.slug, header.source.path
-    ref = PostRef(slug=slug, title=header.title.strip(), url=header.url)
-    page = {**matter["meta"], "title": header.title, "url": header.url, "slug": slug, "id": header.id,
-            "date": header.date.strftime("%Y-%m-%d %H:%M:%S %z"), "categories": header.categories, "tags": header.tags}
-    includes = includes_dir(content_dir, site)
-    body = render_liquid(header.body, site.values, links, warnings.append, page, includes=includes)
-    rendered = render_markdown(body, site.markdown)
-    excerpt_html, excerpt_text = _excerpt(header, site, links, page, includes)
-    words = len(rendered.text.split())
-    cover = _image(matter["image"], ref, f"{slug}-cover", "cover") if matter["image"] else None
-    post = Post(
-        path=path,
-        id=header.id,
-        slug=slug,
-        title=header.title,
-        date=header.date,
-        url=header.url,
-        categories=header.categories,
-        tags=header.tags,
-        excerpt_html=excerpt_html,
-        excerpt=excerpt_text,
-        html=rendered.html,
-        text=rendered.text,
-        word_count=words,
-        reading_time=max(1, math.ceil(words / WORDS_PER_MINUTE)),
-        image=cover,
-        quotes=_quotes(rendered, ref, slug, header.categories),
-        images=[
-            _image({"src": i.src, "alt": i.alt, "title": i.title}, ref, f"{slug}-img{n}", "inline")
-            for n, i in enumerate(rendered.images, 1)
-        ],
-        links=[Link(url=link.url, text=link.text, domain=_domain(link.url)) for link in rendered.links],
-        toc=list(rendered.toc),
-        meta=_plain(matter["meta"] | {k: matter[k] for k in ("layout", "description") if matter[k] is not None}),
-        published=header.published,
-        draft=header.source.draft,
-        content_hash=header.content_hash,
-    )
-    problems = [Problem(path, _body_line(header, w), "warning", w) for w in dict.fromkeys(warnings)]
-    problems.extend(annotate_images([post.image, *post.images], content_dir, path, image_widths))
-    return post, problems
-
-
-def includes_dir(content_dir: Path, site: SiteConfig) -> Path | None:
-    """Return the site's `_includes` folder (Jekyll's `includes_dir`), if it has one."""
-    folder = content_dir / str(site.values.get("includes_dir") or "_includes")
-    return folder if folder.is_dir() else None
-
-
-def _excerpt(header: PostHeader, site: SiteConfig, links: LinkTable, page: dict[str, Any],
-             includes: Path | None = None) -> tuple[str, str]:
-    """Jekyll's excerpt: front matter `excerpt` as written (Jekyll does not render it), else the body's head."""
-    explicit = header.matter["excerpt"]
-    if explicit is not None:
-        return render_markdown(explicit, site.markdown).html, html_to_text(explicit)
-    separator = header.matter["excerpt_separator"]
-    source = excerpt_source(header.body, separator if separator is not None else site.excerpt_separator,
-                            crlf=header.crlf)
-    if source is None:
-        return "", ""
-    html = render_markdown(render_liquid(source, site.values, links, lambda _: None, page, includes=includes),
-                           site.markdown).html
-    return html, html_to_text(html)
-
-
-def _body_line(header: PostHeader, warning: str) -> int | None:
-    line = getattr(warning, "line", None)
-    return header.body_line + line - 1 if line else None
-
-
-def _quotes(rendered: Rendered, ref: PostRef, slug: str, categories: list[str]) -> list[Quote]:
-    return [
-        Quote(id=f"{slug}-q{n}", text=q.text, html=q.html, attribution=q.attribution, post=ref, categories=categories)
-        for n, q in enumerate(rendered.quotes, 1)
-        if q.text.strip()
-    ]
-
-
-def _image(spec: dict[str, Any], ref: PostRef, image_id: str, role: str) -> Image:
-    src = spec["src"]
-    for prefix in ("{{ site.baseurl }}", "{{site.baseurl}}", "{{ site.url }}", "{{site.url}}"):
-        src = src.replace(prefix, "")
-    parsed = urlparse(src)
-    remote = bool(parsed.scheme or src.startswith("//"))
-    local = None if remote else PurePosixPath(parsed.path.lstrip("/")).as_posix()
-    url = src if remote else f"/media/{local}"
-    return Image(
-        id=image_id,
-        src=spec["src"],
-        url=url,
-        alt=spec.get("alt") or "",
-        title=spec.get("title"),
-        local_path=local,
-        post=ref,
-        role=role,
-    )
-
-
-def _domain(url: str) -> str:
-    host = urlparse(url).hostname or ""
-    return host[4:] if host.startswith("www.") else host
-
-
-def _plain(value: Any) -> Any:
-    """Make front matter values JSON-friendly (YAML dates become ISO text)."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set)):
-        return [_plain(v) for v in value]
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)

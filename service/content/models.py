@@ -14,6 +14,7 @@ class PostRef:
     slug: str
     title: str
     url: str
+    id: str = ""  # the post's Jekyll id: unique where slugs may be shared
 
 
 @dataclass(frozen=True)
@@ -80,10 +81,11 @@ class Post:
     content_hash: str = ""
     # {name, slug, ...} of each author, joined with the site's author records after every file is read
     authors: list[dict[str, Any]] = field(default_factory=list)
+    other_ids: list[str] = field(default_factory=list)  # visible posts sharing this slug (set by the loader)
 
     @property
     def ref(self) -> PostRef:
-        return PostRef(slug=self.slug, title=self.title, url=self.url)
+        return PostRef(slug=self.slug, title=self.title, url=self.url, id=self.id)
 
 
 @dataclass(frozen=True)

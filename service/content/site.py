@@ -26,6 +26,7 @@ class SiteConfig:
     unpublished: bool = False
     defaults: list[dict[str, Any]] = field(default_factory=list)
     exclude: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
     values: dict[str, Any] = field(default_factory=dict)  # everything, for {{ site.* }}
     markdown: MarkdownOptions = field(default_factory=MarkdownOptions)  # `kramdown:` options that change output
 
@@ -59,6 +60,7 @@ def load_site_config(content_dir: Path) -> tuple[SiteConfig, list[Problem]]:
     posts = collections.get("posts") if isinstance(collections.get("posts"), dict) else {}
     separator = data.get("excerpt_separator", "\n\n")
     exclude = data.get("exclude") if isinstance(data.get("exclude"), list) else []
+    include = data.get("include") if isinstance(data.get("include"), list) else []
     markdown, unusable = markdown_options(data.get("kramdown"))
     problems += [Problem("_config.yml", None, "warning", message) for message in unusable]
     config = SiteConfig(
@@ -73,6 +75,7 @@ def load_site_config(content_dir: Path) -> tuple[SiteConfig, list[Problem]]:
         unpublished=_truthy(data.get("unpublished")),
         defaults=[d for d in defaults if isinstance(d, dict)],
         exclude=tuple(str(e) for e in exclude if e is not None),
+        include=tuple(str(e) for e in include if e is not None),
         values=data,
         markdown=markdown,
     )

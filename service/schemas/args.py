@@ -55,6 +55,18 @@ class PostFieldsArgs(StrictQuery):
     only = _names(POST_FIELDS, "keys to keep in each post object (others are left out)", data_key="fields")
 
 
+def _post_id() -> fields.String:
+    """The `id` argument: a Jekyll post id always starts with a slash."""
+    return fields.String(required=True,
+                         validate=[validate.Length(min=1, max=1000), validate.Regexp(r"^/[^\x00-\x1f]*$")],
+                         metadata={"description": "The post's Jekyll id (every post object names its `id`): the "
+                                                  "folder of its URL joined to its slug, e.g. `/2016/01/01/welcome`."})
+
+
+class PostByIdArgs(PostFieldsArgs):
+    id = _post_id()
+
+
 class PostListArgs(PostFilterArgs, PostFieldsArgs):
     sort = fields.String(load_default="-date", validate=validate.OneOf(["-date", "date", "title", "-title"]))
     include = _names(POST_PARTS, "heavy parts to add to each list item")
@@ -136,3 +148,7 @@ class SuggestArgs(StrictQuery):
 class RelatedArgs(StrictQuery):
     limit = fields.Integer(load_default=5, validate=validate.Range(min=1, max=20),
                            metadata={"description": "How many related posts (1-20)."})
+
+
+class RelatedByIdArgs(RelatedArgs):
+    id = _post_id()

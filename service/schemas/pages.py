@@ -116,12 +116,13 @@ def write_post_pages(build_dir: Path, posts: Sequence[Post], base_dir: Path | No
                      changed: set[str] | None = None) -> int:
     """Store the finished body of every post (newest first in `posts`), re-rendering only what a change touched.
 
-    changed names the slugs whose records differ from the base build (None: a full build). A post's body also
+    changed names the ids whose records differ from the base build (None: a full build). A post's body also
     holds its neighbours' summaries, so it is rendered again when a neighbour changed or became another post.
-    Posts sharing a slug are left out: they are served the slow way, as before. Returns bodies rendered.
+    Bodies are kept by slug for `/api/posts/<slug>`; posts sharing a slug are left out: they are served the slow
+    way (the newest, with `other_ids`). Returns bodies rendered.
     """
-    order = [p.slug for p in posts]
-    counts = Counter(order)
+    order = [p.id for p in posts]
+    counts = Counter(p.slug for p in posts)
     old_order = read_order(base_dir) if base_dir is not None and changed is not None else None
     old_neighbours = _neighbours(old_order) if old_order is not None else {}
     new_neighbours = _neighbours(order)
@@ -129,8 +130,8 @@ def write_post_pages(build_dir: Path, posts: Sequence[Post], base_dir: Path | No
     for at, post in enumerate(posts):
         if counts[post.slug] > 1:
             continue
-        stale = (old_order is None or post.slug in changed or old_neighbours.get(post.slug) != new_neighbours[post.slug]
-                 or any(n in changed for n in new_neighbours[post.slug] if n))  # type: ignore[operator]
+        stale = (old_order is None or post.id in changed or old_neighbours.get(post.id) != new_neighbours[post.id]
+                 or any(n in changed for n in new_neighbours[post.id] if n))  # type: ignore[operator]
         (render if stale else keep).append(at)
     records = {at: orjson.loads(orjson.dumps(post_record(posts[at]))) for at in render}
     summaries: dict[int, dict[str, Any]] = {}
@@ -154,5 +155,5 @@ def write_post_pages(build_dir: Path, posts: Sequence[Post], base_dir: Path | No
 
 
 def _neighbours(order: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
-    return {slug: (order[at + 1] if at + 1 < len(order) else None, order[at - 1] if at > 0 else None)
-            for at, slug in enumerate(order)}
+    return {post_id: (order[at + 1] if at + 1 < len(order) else None, order[at - 1] if at > 0 else None)
+            for at, post_id in enumerate(order)}

@@ -37,6 +37,7 @@ class NameSchema(Schema):
 
 
 class PostRefSchema(Schema):
+    id = fields.String(metadata={"description": "The post's Jekyll id (/api/posts/by-id?id=...)."})
     slug = fields.String(required=True)
     title = fields.String(required=True)
     url = SiteURL(required=True)
@@ -135,6 +136,9 @@ class PostSummarySchema(Schema):
     reading_time = fields.Integer(metadata={"description": "Minutes."})
     word_count = fields.Integer()
     authors = fields.List(fields.Nested(AuthorRefSchema), metadata={"description": "From `author`/`authors`."})
+    other_ids = fields.List(fields.String(), metadata={
+        "description": "Ids of the other posts with this slug (Jekyll publishes all of them; fetch each with "
+                       "/api/posts/by-id?id=...). Empty when the slug is the post's alone."})
 
 
 class PostItemSchema(PostSummarySchema):
@@ -319,6 +323,8 @@ class SuggestionSchema(Schema):
                                                                  "with its last word completed)."})
     kind = fields.String(required=True, metadata={"description": "title or term"})
     slug = fields.String(metadata={"description": "Titles: the post's slug."})
+    id = fields.String(metadata={"description": "Titles: the post's Jekyll id (unique where slugs are shared)."})
+    other_ids = fields.List(fields.String(), metadata={"description": "Titles: other posts with this slug."})
 
 
 class SuggestListSchema(Schema):

@@ -62,7 +62,7 @@ def write_pages(build_dir: Path, bodies: Mapping[str, bytes], base_dir: Path | N
 
 
 def read_order(build_dir: Path) -> list[str] | None:
-    """Return the slugs of a build's posts, newest first, from its manifest (None when unreadable)."""
+    """Return the ids of a build's posts, newest first, from its manifest (None when unreadable)."""
     manifest = Manifest.from_json(read_json(BuildLayout(build_dir).manifest))
     return manifest.order if manifest is not None and isinstance(manifest.order, list) else None
 

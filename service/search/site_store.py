@@ -53,7 +53,7 @@ def site_payload(site: SiteContent, posts: list[Post], counts: dict[str, int]) -
         "authors": [author_record(a) for a in site.authors],
         "redirects": [{"from": r.source, "to": r.target, "kind": r.kind, "source": r.declared_in}
                       for r in site.redirects],
-        "posts": {p.url: p.slug for p in posts},
+        "posts": {p.url: p.id for p in posts},
     }, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
 
 
@@ -99,13 +99,13 @@ class SiteView:
                        if (d["collection"], d["path"].split("/", 1)[-1].rsplit(".", 1)[0]) not in self._docs}
         self._paths = self._path_table(raw.get("posts", {}))
 
-    def _path_table(self, posts: dict[str, str]) -> dict[str, tuple[str, Any]]:
+    def _path_table(self, posts: dict[str, str]) -> dict[str, tuple[str, Any]]:  # posts: url -> Jekyll id
         table: dict[str, tuple[str, Any]] = {}
         # Redirect pages win: Jekyll writes them last (a redirect_to document's own page is its redirect).
         for redirect in self.redirects:
             for form in path_forms(redirect["from"]):
                 table[form] = ("redirect", redirect)
-        entries = [*(("post", slug, url) for url, slug in posts.items()),
+        entries = [*(("post", post_id, url) for url, post_id in posts.items()),
                    *(("page", p, p["url"]) for p in self.pages),
                    *(("document", d, d["url"]) for d in self.documents if self._written(d))]
         for kind, item, url in entries:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import heapq
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from whoosh import query as wq
 
@@ -20,7 +20,22 @@ from service.search.whoosh.docsets import Bits
 
 if TYPE_CHECKING:
     from service.search.whoosh.planner import Plan
-    from service.search.whoosh.reader import WhooshIndex
+
+
+class WhooshIndex(Protocol):
+    """What a search needs of an opened build (reader.WhooshIndex is one; named here so neither imports the other)."""
+
+    manifest: Any
+
+    def planner(self) -> Any: ...
+    def docsets(self) -> Any: ...
+    def allowed(self, kind: str, filters: PostFilter) -> int: ...
+    def top(self, q: wq.Query, allowed: int, limit: int) -> list[tuple[int, float]]: ...
+    def hit_record(self, docnum: int) -> dict[str, Any]: ...
+    def list_record(self, docnum: int, kind: str) -> dict[str, Any]: ...
+    def facet_counts(self, matched: int, wanted: Any) -> dict[str, list[dict[str, Any]]]: ...
+    def date_ranks(self, newest_first: bool) -> list[int]: ...
+    def date_order(self, newest_first: bool) -> list[int]: ...
 
 FEW_RESULTS = 3  # below this many hits a "did you mean" is worth offering
 DATE_WALK = 2000  # matches above this many: walk the date order instead of sorting them

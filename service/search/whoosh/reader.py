@@ -51,7 +51,8 @@ class WhooshIndex:
             raise ValueError(f"{path.name} is not a build manifest")
         self.manifest = manifest
         # Built once per opened build: a list scan per post request cost 16% of an uncached post at 10,000 posts.
-        self._positions = {slug: at for at, slug in enumerate(self.manifest.order)}
+        self._positions = {post_id: at for at, post_id in enumerate(self.manifest.order)}
+        self._shared = self.manifest.duplicates  # slug -> ids, newest first
         self._ix = index.open_dir(str(build_dir))
         self._searcher = self._ix.searcher(weighting=self._weighting(build_dir))
         self._generation = self._ix.latest_generation()
@@ -100,8 +101,21 @@ class WhooshIndex:
         """The build's site sidecar (pages, documents, data, authors, redirects, settings)."""
         return site_view(self.path)
 
+    def _post_docnum(self, slug: str) -> int | None:
+        """Find the post a slug names (the newest of the posts sharing it), or an id (slugs never start with /)."""
+        if slug.startswith("/"):
+            return self._docnum(f"post:{slug}")
+        shared = self._shared.get(slug)
+        if shared:
+            return self._docnum(f"post:{shared[0]}")
+        return self._searcher.document_number(slug=slug, kind="post")
+
     def get_post(self, slug: str) -> dict[str, Any] | None:
-        return self._stored(f"post:{slug}")
+        docnum = self._post_docnum(slug)
+        return None if docnum is None else orjson.loads(self._searcher.stored_fields(docnum)["record"])
+
+    def get_post_by_id(self, post_id: str) -> dict[str, Any] | None:
+        return self._stored(f"post:{post_id}")
 
     def post_page(self, slug: str) -> bytes | None:
         """Return the post's finished response body (prev and next included), written at index time."""
@@ -113,14 +127,14 @@ class WhooshIndex:
     def get_image(self, image_id: str) -> dict[str, Any] | None:
         return self._stored(f"image:{image_id}")
 
-    def _summary(self, slug: str) -> dict[str, Any] | None:
-        docnum = self._docnum(f"post:{slug}")
+    def _summary(self, post_id: str) -> dict[str, Any] | None:
+        docnum = self._docnum(f"post:{post_id}")
         return None if docnum is None else self.list_record(docnum, "post")
 
-    def neighbours(self, slug: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-        """Return the previous (older) and next (newer) post summaries by date."""
+    def neighbours(self, post_id: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """Return the previous (older) and next (newer) post summaries by date, of the post with this id."""
         order = self.manifest.order
-        at = self._positions.get(slug)
+        at = self._positions.get(post_id)
         if at is None:
             return None, None
         newer = self._summary(order[at - 1]) if at > 0 else None
@@ -249,11 +263,11 @@ class WhooshIndex:
         if titles:
             parts: list[Query] = [Term("titlew", w) for w in done]
             parts.append(Or([Term("titlew", w) for w in titles]))
-            found = self._searcher.search(And(parts), filter=Bits(self.allowed("post", PostFilter())),
-                                          limit=max(1, limit // 2 + 1), optimize=OPTIMIZE)
-            for hit in found:
-                summary = self.list_record(hit.docnum, "post")
-                out.append({"text": summary["title"], "kind": "title", "slug": summary["slug"]})
+            # top() orders equal scores newest first, as a fresh build and an incremental one agree on
+            for docnum, _ in self.top(And(parts), self.allowed("post", PostFilter()), max(1, limit // 2 + 1)):
+                summary = self.list_record(docnum, "post")
+                out.append({"text": summary["title"], "kind": "title", "slug": summary["slug"], "id": summary["id"],
+                            **({"other_ids": summary["other_ids"]} if summary.get("other_ids") else {})})
         if not finished:
             head = " ".join(done)
             for word in vocab["words"].completions(last, limit * 2):
@@ -264,8 +278,8 @@ class WhooshIndex:
         return out[:limit]
 
     def related(self, slug: str, limit: int) -> list[dict[str, Any]] | None:
-        """Return the posts most like this one: shared words in the body, blended with shared categories."""
-        docnum = self._searcher.document_number(key=f"post:{slug}")
+        """Return the posts most like this one (a slug, or an id starting with /): shared words and categories."""
+        docnum = self._post_docnum(slug)
         if docnum is None:
             return None
         record = orjson.loads(self._searcher.stored_fields(docnum)["record"])

@@ -14,8 +14,8 @@ from whoosh.lang.porter import stem
 
 from service.search import analysis
 
-SCHEMA_VERSION = "7"  # 7: author slugs (the author filter and facet)
-# 6: live-document length sums beside each build (scoring.py)
+SCHEMA_VERSION = "8"  # 8: author slugs (the author filter and facet); 7: documents keyed by post id;
+# 6: live length sums (scoring.py)
 # Query-time weights (BM25F scores each field, these scale them): a title match beats many body matches.
 # Quote text is part of the body; a quote document keeps its attribution in labels.
 FIELD_WEIGHTS = {"title": 8.0, "labels": 3.0, "excerpt": 2.0, "body": 1.0}
@@ -201,6 +201,7 @@ def index_schema() -> Schema:
         key=ID(unique=True, stored=True),
         kind=ID(),
         slug=ID(stored=True),
+        post=ID(),  # the Jekyll id of the post a document belongs to: unique where slugs may be shared
         title=TEXT(analyzer=_stem_analyzer()),
         excerpt=TEXT(analyzer=_stem_analyzer()),
         labels=TEXT(analyzer=_stem_analyzer()),  # category and tag names; a quote's attribution

@@ -195,7 +195,8 @@ def page_document(record: dict[str, Any]) -> dict[str, Any]:
     label = record.get("collection") or ""
     summary = {key: record.get(key) for key in PAGE_SUMMARY_KEYS}
     doc: dict[str, Any] = {
-        "key": page_key(record), "kind": "page", "slug": page_key(record), "title": title, "titlew": title,
+        "key": page_key(record), "kind": "page", "slug": page_key(record), "post": page_key(record),
+        "title": title, "titlew": title,
         "titlekey": title_key(title), "titlepre": title, "labels": label, "body": record.get("text") or "",
         "words": f"{title}\n{label}\n{record.get('text') or ''}", "order": 0, "title_sort": title.lower()[:200],
         "record": orjson.dumps(record), "summary": orjson.dumps(summary),
@@ -213,6 +214,7 @@ def _documents(post: Post) -> list[dict[str, Any]]:
     tags = [label_slug(t) for t in post.tags]
     common = {
         "slug": post.slug,
+        "post": post.id,
         "category": ",".join(categories),
         "tag": ",".join(tags),
         "author": ",".join(a["slug"] for a in post.authors),
@@ -224,7 +226,7 @@ def _documents(post: Post) -> list[dict[str, Any]]:
     labels = " ".join(post.categories + post.tags)
     docs = [{
         **common,
-        "key": f"post:{post.slug}",
+        "key": f"post:{post.id}",
         "kind": "post",
         "title": post.title,
         "titlew": post.title,
@@ -255,7 +257,7 @@ def _documents(post: Post) -> list[dict[str, Any]]:
 
 def update_index(build_dir: Path, base_dir: Path, remove: list[str], add: list[Post],
                  add_pages: Sequence[dict[str, Any]] = ()) -> int:
-    """Write build_dir as base_dir's index minus the posts in `remove` (slugs) plus `add`, without rewriting it.
+    """Write build_dir as base_dir's index minus the posts in `remove` (ids) plus `add`, without rewriting it.
 
     The base's segment files are hard-linked (Whoosh never changes a written segment; deletions live in the new
     TOC), the new documents go into one small segment, and only small segments are merged, so the cost follows
@@ -281,14 +283,14 @@ def update_index(build_dir: Path, base_dir: Path, remove: list[str], add: list[P
     try:
         texts = _stored_texts(ix, remove)
         with ix.searcher() as searcher:
-            doomed = [d for slug in remove for d in searcher.document_numbers(slug=slug)]
+            doomed = [d for post_id in remove for d in searcher.document_numbers(post=post_id)]
             removed_lengths = scoring.lengths_of(searcher.reader(), doomed, fields)
         if base_vocabulary:
             delta = _removed_counts(ix, remove, texts, base_vocabulary)
         writer = ix.writer(limitmb=128)
         try:
-            for slug in remove:
-                writer.delete_by_term("slug", slug)  # the post and its quote and image documents
+            for post_id in remove:
+                writer.delete_by_term("post", post_id)  # the post and its quote and image documents (or a page)
             added = [doc for post in add for doc in _documents(post)] + [page_document(r) for r in add_pages]
             for doc in added:
                 writer.add_document(**doc)
@@ -305,8 +307,8 @@ def update_index(build_dir: Path, base_dir: Path, remove: list[str], add: list[P
             if base_lengths is None:
                 scoring.write_full_lengths(build_dir, reader)
             else:  # the base's sums, minus what went, plus what came: the sums a fresh build would have
-                slugs = {p.slug for p in add} | {page_key(r) for r in add_pages}
-                fresh = [d for slug in sorted(slugs) for d in searcher.document_numbers(slug=slug)]
+                keys = {p.id for p in add} | {page_key(r) for r in add_pages}
+                fresh = [d for key in sorted(keys) for d in searcher.document_numbers(post=key)]
                 added_lengths = scoring.lengths_of(reader, fresh, fields)
                 docs, totals = base_lengths
                 scoring.write_lengths(build_dir, docs - len(doomed) + len(fresh), {
@@ -323,12 +325,12 @@ def update_index(build_dir: Path, base_dir: Path, remove: list[str], add: list[P
     return written
 
 
-def _removed_counts(ix: Any, slugs: list[str], texts: list[str],
+def _removed_counts(ix: Any, post_ids: list[str], texts: list[str],
                     vocabularies: dict[str, vocabulary.Vocabulary]) -> dict[str, dict[str, int]]:
     """Count, per vocabulary field and word, the documents of these posts that hold it (negative: to subtract)."""
     delta: dict[str, dict[str, int]] = {}
     with ix.searcher() as searcher:
-        doomed = sorted(d for slug in slugs for d in searcher.document_numbers(slug=slug))
+        doomed = sorted(d for post_id in post_ids for d in searcher.document_numbers(post=post_id))
         if not doomed:
             return delta
         reader = searcher.reader()
@@ -370,7 +372,7 @@ def _apply(vocab: vocabulary.Vocabulary, change: dict[str, int]) -> dict[str, in
     return counts
 
 
-def _stored_texts(ix: Any, slugs: list[str]) -> list[str]:
+def _stored_texts(ix: Any, post_ids: list[str]) -> list[str]:
     """Collect every text stored with the documents of these posts: a superset of the words they were indexed by."""
     texts: list[str] = []
 
@@ -385,8 +387,8 @@ def _stored_texts(ix: Any, slugs: list[str]) -> list[str]:
                 walk(item)
 
     with ix.searcher() as searcher:
-        for slug in slugs:
-            for docnum in searcher.document_numbers(slug=slug):
+        for post_id in post_ids:
+            for docnum in searcher.document_numbers(post=post_id):
                 for value in searcher.stored_fields(docnum).values():
                     walk(orjson.loads(value) if isinstance(value, bytes) and value[:1] in (b"{", b"[") else value)
     return texts

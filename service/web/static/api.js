@@ -69,12 +69,14 @@ export function suggest(q, options) {
   return getJson("api/search/suggest", { q }, options);
 }
 
-/** One post in full. */
-export function post(slug, options) {
-  return getJson(`api/posts/${encodeURIComponent(slug)}`, {}, options);
+/** One post in full, by its slug or (for posts sharing a slug) its Jekyll id, which starts with a slash. */
+export function post(key, options) {
+  if (key.startsWith("/")) return getJson("api/posts/by-id", { id: key }, options);
+  return getJson(`api/posts/${encodeURIComponent(key)}`, {}, options);
 }
 
-/** Posts like this one. */
-export function related(slug, options) {
-  return getJson(`api/posts/${encodeURIComponent(slug)}/related`, { limit: 4 }, options);
+/** Posts like this one (by slug or id, as for post). */
+export function related(key, options) {
+  if (key.startsWith("/")) return getJson("api/posts/by-id/related", { id: key, limit: 4 }, options);
+  return getJson(`api/posts/${encodeURIComponent(key)}/related`, { limit: 4 }, options);
 }

@@ -3,7 +3,7 @@
 import * as api from "./api.js";
 import { renderPost, renderPostError, renderRelated } from "./post.js";
 import { renderSearch } from "./results.js";
-import { hrefFor, parseState, searchOnly, toSearch, withChanges } from "./state.js";
+import { hrefFor, parseState, postKey, searchOnly, toSearch, withChanges } from "./state.js";
 import { completeQuery, setupSuggestions } from "./suggest.js";
 
 const SEARCH_DELAY_MS = 250;
@@ -165,7 +165,7 @@ const suggestions = setupSuggestions(input, document.getElementById("suggestions
     clearTimeout(typingTimer);
     typingTimer = null;
     if (item.kind === "title" && item.slug) {
-      navigate({ ...searchOnly(state), post: item.slug });
+      navigate({ ...searchOnly(state), post: postKey(item) });
       return;
     }
     input.value = item.kind === "title" ? item.text : completeQuery(input.value, item.text);

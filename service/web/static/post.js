@@ -1,7 +1,7 @@
 // The post view: one post in full, its quotes, related posts and its neighbours.
 
 import { categoryList, el, imageEl, srcsetOf, timeEl } from "./dom.js";
-import { hrefFor, searchOnly, withChanges } from "./state.js";
+import { hrefFor, postKey, searchOnly, withChanges } from "./state.js";
 
 const BLOCKED = new Set(["SCRIPT", "STYLE", "IFRAME", "OBJECT", "EMBED", "FORM", "BASE", "META", "LINK"]);
 
@@ -85,7 +85,7 @@ function quoteSection(quotes) {
 
 function neighbours(post, state) {
   const link = (other, rel, label) => other && other.slug ? el("a", {
-    href: hrefFor({ ...state, post: other.slug }), "data-nav": "", rel, class: `neighbour ${rel}`,
+    href: hrefFor({ ...state, post: postKey(other) }), "data-nav": "", rel, class: `neighbour ${rel}`,
   }, el("span", { class: "neighbour-label", text: label }), el("span", { class: "neighbour-title",
     text: other.title || other.slug })) : el("span");
   if (!(post.prev && post.prev.slug) && !(post.next && post.next.slug)) return null;
@@ -104,7 +104,7 @@ export function renderRelated(items, state) {
     el("ul", {}, posts.map((p) => el("li", { class: "related-item" },
       imageEl(p.image, { className: "related-image", sizes: "96px", decorative: true }),
       el("div", {},
-        el("a", { href: hrefFor({ ...state, post: p.slug }), "data-nav": "", text: p.title || p.slug }),
+        el("a", { href: hrefFor({ ...state, post: postKey(p) }), "data-nav": "", text: p.title || p.slug }),
         el("p", { class: "meta" }, timeEl(p.date)))))));
   section.hidden = false;
 }

@@ -1,7 +1,7 @@
 // Drawing one search response: hits, facet filters, pagination and "did you mean".
 
 import { categoryList, el, highlighted, imageEl, squash, timeEl } from "./dom.js";
-import { hrefFor, searchOnly, withChanges } from "./state.js";
+import { hrefFor, postKey, searchOnly, withChanges } from "./state.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -101,7 +101,7 @@ function postHit(hit, state) {
   return el("li", { class: "hit" },
     el("div", { class: "hit-text" },
       el("h3", { class: "hit-title" },
-        el("a", { href: postHref(state, hit.slug), "data-nav": "", "data-slug": hit.slug }, title)),
+        el("a", { href: postHref(state, postKey(hit)), "data-nav": "", "data-slug": hit.slug }, title)),
       el("p", { class: "meta" }, timeEl(hit.date), readingTime(hit), authorLinks(hit, state)),
       el("p", { class: "snippet" }, snippet),
       categoryList(hit.categories, categoryHref(state))),

@@ -41,6 +41,12 @@ export function hrefFor(state) {
   return toSearch(state) || "./";
 }
 
+/** How the address names a post: its slug, or its Jekyll id when other posts share the slug (Jekyll publishes
+ * them all, so each needs its own address). */
+export function postKey(post) {
+  return post && Array.isArray(post.other_ids) && post.other_ids.length && post.id ? post.id : post && post.slug;
+}
+
 /** The search part of a state, without an open post. */
 export function searchOnly(state) {
   return { ...state, post: null };

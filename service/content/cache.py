@@ -1,0 +1,149 @@
+"""The reader's parse cache: a parsed post is kept under its path, its bytes and everything else its parse reads.
+
+One SQLite file holds pickled parses, read and written in one transaction per load (not a file per post). A key
+is made of the reader key (the reader's own code, _config.yml and the parse options), the file's path and its
+bytes, so an unchanged file costs a hash and an unpickle instead of a Markdown render. Anything wrong with the
+cache is only a miss: a damaged file is rebuilt, a torn entry parsed again.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import pickle
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from service.version import __version__
+
+PACKAGE = Path(__file__).resolve().parents[1]
+# The code a parse runs: changing any of it makes every cached parse stale.
+READER_CODE = ("content", "schemas/front_matter.py")
+CACHE_FORMAT = "1"
+
+
+@functools.cache
+def code_fingerprint(parts: tuple[str, ...] = READER_CODE) -> str:
+    """Hash the source of the given modules (paths under service/), once per process: the code it runs."""
+    digest = hashlib.sha256()
+    for name in parts:
+        path = PACKAGE / name
+        for file in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
+            digest.update(file.relative_to(PACKAGE).as_posix().encode() + b"\0" + file.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def config_bytes(content_dir: Path) -> bytes:
+    """Return _config.yml as bytes (empty when there is none), the part of the site every parse depends on."""
+    config = content_dir / "_config.yml"
+    try:
+        return config.read_bytes() if config.is_file() else b""
+    except OSError:
+        return b"unreadable"
+
+
+def includes_bytes(content_dir: Path) -> bytes:
+    """Return every file of _includes/ with its name: a post's body may include any of them."""
+    digest = hashlib.sha256()
+    includes = content_dir / "_includes"
+    for file in sorted(includes.rglob("*")) if includes.is_dir() else []:
+        if file.is_file():
+            try:
+                digest.update(file.relative_to(content_dir).as_posix().encode() + b"\0" + file.read_bytes())
+            except OSError:
+                digest.update(b"unreadable")
+    return digest.digest()
+
+
+def reader_key(content_dir: Path, image_widths: tuple[int, ...]) -> str:
+    """Hash what every post's parse depends on besides its own file: the reader's code, options, _config.yml and
+    _includes/ (an edited include re-renders every post)."""
+    digest = hashlib.sha256()
+    for part in (CACHE_FORMAT, __version__, code_fingerprint(), repr(image_widths)):
+        digest.update(part.encode() + b"\0")
+    digest.update(config_bytes(content_dir) + b"\0" + includes_bytes(content_dir))
+    return digest.hexdigest()
+
+
+class ParseCache:
+    """Pickled parses in one SQLite file under cache_dir; with refresh, nothing is read but fresh parses are kept."""
+
+    FILE = "parses.sqlite3"
+
+    def __init__(self, cache_dir: Path, *, refresh: bool = False) -> None:
+        self.path = cache_dir / self.FILE
+        self.refresh = refresh
+        self.db: sqlite3.Connection | None = None
+        try:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            self.db = self._open()
+        except (OSError, sqlite3.Error):
+            self.path.unlink(missing_ok=True)  # a damaged cache is rebuilt, never trusted
+            try:
+                self.db = self._open()
+            except (OSError, sqlite3.Error):
+                self.db = None  # no cache at all: every file is parsed
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30)
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("CREATE TABLE IF NOT EXISTS parses (key TEXT PRIMARY KEY, value BLOB NOT NULL)")
+        db.execute("SELECT count(*) FROM parses").fetchone()  # fails early on a damaged file
+        return db
+
+    def __enter__(self) -> ParseCache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the database (the cache is unusable afterwards)."""
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+    def get_many(self, keys: set[str]) -> dict[str, Any]:
+        """Return the cached parses among keys, unpickled; an entry that cannot be read is left out."""
+        found: dict[str, Any] = {}
+        if self.db is None or self.refresh:
+            return found
+        wanted = sorted(keys)
+        try:
+            for at in range(0, len(wanted), 500):
+                chunk = wanted[at : at + 500]
+                rows = self.db.execute(f"SELECT key, value FROM parses WHERE key IN ({','.join('?' * len(chunk))})",
+                                       chunk)
+                for key, blob in rows.fetchall():
+                    try:
+                        found[key] = pickle.loads(blob)  # noqa: S301 - our own cache, inside the index folder
+                    except Exception:  # a torn or foreign entry is only a miss
+                        continue
+        except sqlite3.Error:
+            return {}
+        return found
+
+    def put_many(self, items: dict[str, Any]) -> None:
+        """Store new parses; a cache that cannot be written only costs time next run."""
+        if self.db is None or not items:
+            return
+        try:
+            rows = [(key, pickle.dumps(value, protocol=5)) for key, value in items.items()]
+            with self.db:
+                self.db.executemany("INSERT OR REPLACE INTO parses (key, value) VALUES (?, ?)", rows)
+        except (sqlite3.Error, pickle.PicklingError):
+            pass
+
+    def prune(self, keep: set[str]) -> int:
+        """Delete parses the last load did not use; return how many went."""
+        if self.db is None:
+            return 0
+        try:
+            with self.db:
+                self.db.execute("CREATE TEMP TABLE IF NOT EXISTS keep (key TEXT PRIMARY KEY)")
+                self.db.execute("DELETE FROM keep")
+                self.db.executemany("INSERT OR IGNORE INTO keep (key) VALUES (?)", ((k,) for k in keep))
+                return self.db.execute("DELETE FROM parses WHERE key NOT IN (SELECT key FROM keep)").rowcount
+        except sqlite3.Error:
+            return 0
