@@ -135,10 +135,10 @@ class PostSummarySchema(Schema):
     image = fields.Nested(ImageSchema, allow_none=True)
     reading_time = fields.Integer(metadata={"description": "Minutes."})
     word_count = fields.Integer()
-    authors = fields.List(fields.Nested(AuthorRefSchema), metadata={"description": "From `author`/`authors`."})
     other_ids = fields.List(fields.String(), metadata={
         "description": "Ids of the other posts with this slug (Jekyll publishes all of them; fetch each with "
                        "/api/posts/by-id?id=...). Empty when the slug is the post's alone."})
+    authors = fields.List(fields.Nested(AuthorRefSchema), metadata={"description": "From `author`/`authors`."})
 
 
 class PostItemSchema(PostSummarySchema):
