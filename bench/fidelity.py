@@ -6,9 +6,8 @@ python -m bench.fidelity --json out.json      # every document's comparison
 python -m bench.fidelity --markdown-only      # Markdown alone: our renderer on Jekyll's own Liquid output
 python -m bench.fidelity --write-doc          # refresh the results section of BENCHMARKS.md
 
-Posts go through the product's reader (`load_content`). Pages and collection documents are not read by the product
-yet, so their bodies go through the same render functions the reader uses (Liquid, then Markdown for Markdown
-files) in `render_document`; when the page reader lands, that one function should call it instead.
+Posts go through the product's reader (`load_content`), pages and collection documents through its site reader
+(`read_site`, with hidden files kept so every document Jekyll rendered is compared).
 
 `--markdown-only` separates the two steps: it runs Jekyll (the shared site oracle, on a temporary copy of the site
 with one extra plugin that records what each document's Liquid produced, the Markdown converter's input) and
@@ -31,12 +30,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from bench.bodycompare import THRESHOLD, Comparison, compare
-from service.content.files import load_front_matter, split_front_matter
 from service.content.kramdown.options import MarkdownOptions
-from service.content.liquid import LinkTable, render_liquid
 from service.content.loader import load_content
-from service.content.markdown import render_markdown, sanitise
-from service.content.site import SiteConfig, load_site_config
+from service.content.markdown import render_markdown
+from service.content.site import load_site_config
+from service.content.site_reader import read_site
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -55,27 +53,6 @@ class Result:
     comparison: Comparison
 
 
-def render_document(site_dir: Path, path: str, site: SiteConfig, links: LinkTable) -> str:
-    """Render a page or collection document's body as the reader renders a post's (Liquid, then Markdown).
-
-    Stands in for the page reader until it exists.
-    """
-    text = (site_dir / path).read_text(encoding="utf-8-sig").replace("\r\n", "\n")
-    split = split_front_matter(text)
-    try:
-        matter = load_front_matter(split.front_matter)
-    except ValueError:
-        matter = {}
-    page = dict(matter) if isinstance(matter, dict) else {}
-    page.setdefault("path", path)
-    includes = site_dir / "_includes"
-    body = render_liquid(split.body, site.values, links, lambda _: None, page,
-                         includes=includes if includes.is_dir() else None)
-    if PurePosixPath(path).suffix.lower() in MARKDOWN:
-        return render_markdown(body, site.markdown).html
-    return sanitise(body)
-
-
 def site_results(name: str, kinds: tuple[str, ...] = ("post", "page", "document")) -> list[Result]:
     """Compare every post, page and document (of the kinds asked for) of a whole-site corpus with its oracle."""
     site_dir = SHARED / "corpora-site" / name
@@ -87,14 +64,15 @@ def site_results(name: str, kinds: tuple[str, ...] = ("post", "page", "document"
         post = posts.get(want["relative_path"])
         got = post.html if post is not None else ""
         results.append(Result(name, "post", want["relative_path"], compare(want["content"] or "", got)))
-    links = LinkTable(((p.path, p.url) for p in posts.values()), loaded.site.baseurl)
+    site = read_site(site_dir, loaded.site, loaded.posts, preview=True)
+    rendered = {d.path: d.html for d in site.pages + site.documents}
     documents = [("page", page) for page in oracle["pages"]]
     documents += [("document", doc) for collection in oracle["collections"] for doc in collection["docs"]]
     for kind, want in documents:
         # A redirect_to document's content is the redirect plugin's page, not its body.
         if kind not in kinds or not _compared(want) or not (site_dir / want["path"]).is_file():
             continue
-        got = render_document(site_dir, want["path"], loaded.site, links)
+        got = rendered.get(want["path"], "")
         results.append(Result(name, kind, want["path"], compare(want["content"], got)))
     return results
 

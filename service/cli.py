@@ -12,6 +12,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from service.content.loader import load_content
+from service.content.site_reader import read_site
 from service.indexing import ReindexBusy, reindex
 
 content_cli = AppGroup("content", help="Inspect the content folder.")
@@ -74,18 +75,23 @@ def watch_command(debounce: float) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print problems as JSON.")
 def check_command(as_json: bool) -> None:
     """Validate every post file; exit 1 when any file has an error."""
-    result = load_content(Path(current_app.config["CONTENT_DIR"]), preview=current_app.config["PREVIEW"],
+    content_dir = Path(current_app.config["CONTENT_DIR"])
+    result = load_content(content_dir, preview=current_app.config["PREVIEW"],
                           image_widths=current_app.config["IMAGE_WIDTHS"])
-    problems = sorted(dict.fromkeys(result.problems), key=lambda p: (p.path, p.line or 0))  # each problem once
+    site = read_site(content_dir, result.site, result.posts)  # pages, documents and data files too
+    problems = sorted(dict.fromkeys(result.problems + site.problems), key=lambda p: (p.path, p.line or 0))
     errors = sum(1 for p in problems if p.severity == "error")
     if as_json:
         click.echo(orjson.dumps({"files": result.files, "posts": len(result.posts), "hidden": len(result.hidden),
-                                 "errors": errors, "warnings": len(problems) - errors,
-                                 "problems": [p.__dict__ for p in problems]}, option=orjson.OPT_INDENT_2))
+                                 "pages": len(site.pages), "documents": len(site.documents),
+                                 "data_files": len(site.data_files), "errors": errors,
+                                 "warnings": len(problems) - errors, "problems": [p.__dict__ for p in problems]},
+                                option=orjson.OPT_INDENT_2))
     else:
         for problem in problems:
             click.echo(str(problem))
         click.echo(f"{result.files} files checked: {len(result.posts)} posts served, {len(result.hidden)} hidden, "
+                   f"{len(site.pages)} pages, {len(site.documents)} documents, {len(site.data_files)} data files, "
                    f"{errors} errors, {len(problems) - errors} warnings")
     if errors:
         sys.exit(1)

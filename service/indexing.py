@@ -17,6 +17,7 @@ from typing import IO, Any
 
 import orjson
 
+from service import changes, webhook
 from service.content.cache import ParseCache
 from service.content.images import DEFAULT_WIDTHS
 from service.content.loader import LoadResult, load_content
@@ -24,8 +25,9 @@ from service.content.models import Problem
 from service.incremental import fingerprints, pause_point, scan_key
 from service.layout import STAGING_PREFIX, BuildLayout, IndexLayout, read_json, write_json_atomic
 from service.schemas.pages import write_post_pages
-from service.search import Manifest, current_build_dir, update_index, write_index
+from service.search import Manifest, current_build_dir, update_index, write_index, write_site
 from service.search.documents import label_slug
+from service.site_build import SiteBuild, read_site_for_build
 from service.version import __version__
 
 GRACE_SECONDS = 600  # old builds stay this long so searchers still open on them can finish
@@ -135,9 +137,9 @@ def scan_content(content_dir: Path, cache_dir: Path, *, preview: bool = False,
     return Scan(result, scan_key(content_dir, preview, image_widths), fingerprints(result.posts))
 
 
-def compute_build_id(scan: Scan) -> str:
+def compute_build_id(scan: Scan, site: bytes = b"") -> str:
     """Derive the build id from the program, the settings and what is served, so replicas agree."""
-    digest = hashlib.sha256(scan.key.encode() + b"\0")
+    digest = hashlib.sha256(scan.key.encode() + b"\0" + hashlib.sha256(site).digest())
     for post_id, print_ in sorted(scan.fingerprints.items()):
         digest.update(f"{post_id}\0{print_}\0".encode())
     for problem in sorted(scan.result.problems, key=str):
@@ -149,6 +151,7 @@ def manifest_for(build_id: str, result: LoadResult, key: str = "") -> Manifest:
     """Precompute what list endpoints need beyond the documents: counts, order and problems."""
     categories: Counter[str] = Counter()
     tags: Counter[str] = Counter()
+    authors: Counter[str] = Counter()
     months: Counter[tuple[int, int]] = Counter()
     names: dict[tuple[str, str], str] = {}
     for post in result.posts:
@@ -158,6 +161,9 @@ def manifest_for(build_id: str, result: LoadResult, key: str = "") -> Manifest:
         for name in post.tags:
             tags[label_slug(name)] += 1
             names.setdefault(("tag", label_slug(name)), name)
+        for author in post.authors:
+            authors[author["slug"]] += 1
+            names.setdefault(("author", author["slug"]), author["name"])
         months[(post.date.year, post.date.month)] += 1
     return Manifest(
         build_id=build_id,
@@ -169,6 +175,7 @@ def manifest_for(build_id: str, result: LoadResult, key: str = "") -> Manifest:
         files=result.files,
         categories=[{"name": names[("category", s)], "slug": s, "count": n} for s, n in sorted(categories.items())],
         tags=[{"name": names[("tag", s)], "slug": s, "count": n} for s, n in sorted(tags.items())],
+        authors=[{"name": names[("author", s)], "slug": s, "count": n} for s, n in sorted(authors.items())],
         archive=[{"year": y, "month": m, "count": n} for (y, m), n in sorted(months.items(), reverse=True)],
         order=[p.id for p in result.posts],  # ids: a slug may be shared
         duplicates=_duplicates(result),
@@ -229,7 +236,8 @@ def _build(content_dir: Path, index_dir: Path, preview: bool, progress: Callable
     scan = scan_content(content_dir, cache_dir, preview=preview, image_widths=image_widths, full=full,
                         progress=progress, now=now)
     result = scan.result
-    build_id = compute_build_id(scan)
+    site = read_site_for_build(content_dir, scan)  # pages, collections, data, authors: the site sidecar
+    build_id = compute_build_id(scan, site.payload)
     target = IndexLayout(index_dir).build(build_id).root
     summary = BuildSummary(build_id, len(result.posts), len(result.hidden), result.files, result.problems,
                            parsed=scan.parsed)
@@ -245,9 +253,10 @@ def _build(content_dir: Path, index_dir: Path, preview: bool, progress: Callable
         summary.reused, summary.mode = True, "reused"
     else:
         summary.mode = _write_build(target, scan, manifest_for(build_id, result, scan.key), base,
-                                    None if full else previous)
+                                    None if full else previous, site)
     pause_point("switch")
     publish(index_dir, target)
+    webhook.notify(index_dir, changes.record(index_dir, base, build_id, site.inventory))  # never waits
     remove_old_builds(index_dir)
     with ParseCache(cache_dir) as cache:
         cache.prune(scan.result.cache_keys)
@@ -265,7 +274,7 @@ def _previous_fingerprints(base: Path, key: str) -> dict[str, str] | None:
 
 
 def _write_build(target: Path, scan: Scan, manifest: Manifest, base: Path | None,
-                 previous: dict[str, str] | None) -> str:
+                 previous: dict[str, str] | None, site: SiteBuild | None = None) -> str:
     """Write the build into a staging folder and rename it into place; return full or incremental."""
     staging = IndexLayout(target.parent.parent).staging(target.name, os.getpid())
     shutil.rmtree(staging, ignore_errors=True)
@@ -277,13 +286,16 @@ def _write_build(target: Path, scan: Scan, manifest: Manifest, base: Path | None
         if base is not None and changed is not None and small:
             wanted = set(changed)
             posts = [p for p in scan.result.posts if p.id in wanted]
-            update_index(staging, base, [s for s in changed if s in previous], posts)
+            update_index(staging, base, [s for s in changed if s in previous], posts,
+                         [site.pages[k] for k in changed if site is not None and k in site.pages])
             write_post_pages(staging, scan.result.posts, base, set(changed))
             mode = "incremental"
         else:
-            write_index(staging, scan.result.posts)
+            write_index(staging, scan.result.posts, pages=list(site.pages.values()) if site is not None else ())
             write_post_pages(staging, scan.result.posts)
             mode = "full"
+        write_site(staging, site.payload if site is not None else b"")
+        changes.write_inventory(staging, site.inventory if site is not None else {})
         written = BuildLayout(staging)
         written.fingerprints.write_bytes(orjson.dumps(prints, option=orjson.OPT_SORT_KEYS))
         written.manifest.write_bytes(orjson.dumps(manifest.to_json(), option=orjson.OPT_INDENT_2))

@@ -29,6 +29,11 @@ class BuildLayout:
         """slug -> record hash of every indexed post: the next build's diff."""
         return self.root / "fingerprints.json"
 
+    @property
+    def inventory(self) -> Path:
+        """key -> kind, url, fingerprint of everything the build serves: the next build's change event."""
+        return self.root / "inventory.json"
+
 
 @dataclass(frozen=True)
 class IndexLayout:
@@ -78,6 +83,16 @@ class IndexLayout:
     def jobs(self) -> Path:
         """Reindex job files: in the index folder, so every worker (and process) answers about every job."""
         return self.root / "jobs"
+
+    @property
+    def changes(self) -> Path:
+        """The change events of the latest builds, for /api/changes."""
+        return self.root / "changes.json"
+
+    @property
+    def webhook(self) -> Path:
+        """The outcome of the latest publish webhook delivery, for /readyz."""
+        return self.root / "webhook.json"
 
     @property
     def media_cache(self) -> Path:

@@ -10,6 +10,7 @@ import textwrap
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -174,3 +175,78 @@ def word_answers(client: Any, word: str) -> dict[str, str]:
         else:
             answers[url] = response.get_data(as_text=True)
     return answers
+def site_oracle_differences(client: Any, oracle: dict[str, Any], site_url: str = "") -> list[str]:
+    """Compare a served site with what Jekyll made of it (a jekyll-site-oracle.json); return what differs.
+
+    Pages and documents Jekyll shows by default: listed with its URL and title, and resolved at that URL;
+    redirects of shown files: resolved to the target; data, site settings and each post's authors.
+    """
+    out: list[str] = []
+
+    def listed(url: str) -> list[dict[str, Any]]:
+        items, page = [], 1
+        while True:
+            body = client.get(f"{url}?per_page=100&page={page}").get_json()
+            items += body["items"]
+            if page >= body["pages"]:
+                return items
+            page += 1
+
+    def local(url: str | None) -> str | None:
+        return url[len(site_url):] if url and site_url and url.startswith(site_url) else url
+
+    want = {p["path"]: (p["url"], p["title"], "page", p) for p in oracle["pages"] if p["shown_by_default"]}
+    for collection in oracle["collections"]:
+        want |= {d["path"]: (d["url"], d["title"], "document", d) for d in collection["docs"] if d["shown_by_default"]}
+    got = {p["path"]: (local(p["url"]), p["title"]) for p in listed("/api/pages")}
+    for collection in client.get("/api/collections").get_json()["items"]:
+        got |= {d["path"]: (local(d["url"]), d["title"])
+                for d in listed(f"/api/collections/{collection['label']}/documents")}
+    for path in sorted(want.keys() | got.keys()):
+        if want.get(path, (None, None))[:2] != got.get(path):
+            out.append(f"{path}: Jekyll {want.get(path, (None,))[:2]}, served {got.get(path)}")
+    written = {c["label"]: c["output"] for c in oracle["collections"]}
+    redirected = {r["from"] for r in oracle["redirects"]}
+    for path, (url, _title, kind, item) in sorted(want.items()):
+        if kind == "document" and not written[next(c["label"] for c in oracle["collections"] if item in c["docs"])]:
+            continue
+        if url in redirected:  # a redirect_to file: its URL is the redirect page
+            continue
+        answer = client.get("/api/resolve", query_string={"path": url}).get_json()
+        if answer.get("type") != kind or answer["item"]["path"] != path or local(answer.get("url")) != url:
+            out.append(f"resolve {url}: expected the {kind} {path}, got {str(answer)[:200]}")
+        elif kind == "document" and answer["item"]["id"] != item["id"]:
+            out.append(f"{path}: Jekyll's id {item['id']!r}, served {answer['item']['id']!r}")
+    shown = {p for p in want} | {"_posts/" + p["path"] for p in oracle["posts"] if p["shown_by_default"]}
+    # Jekyll writes no redirect for a file it does not publish; of two files claiming one path, the last one wins.
+    targets = {pair["from"]: pair["to"] for pair in oracle["redirects"] if pair["source"] in shown}
+    for source, target in targets.items():
+        answer = client.get("/api/resolve", query_string={"path": source}).get_json()
+        if answer.get("type") != "redirect" or answer.get("location") != target or answer.get("status") != 301:
+            out.append(f"redirect {source}: expected {target}, got {str(answer)[:200]}")
+    if client.get("/api/data").get_json() != oracle["data"]:
+        out.append("/api/data differs from site.data")
+    site = client.get("/api/site").get_json()
+    for key in ("title", "description", "url", "baseurl"):
+        jekyll = oracle["site"].get(key)
+        if (site.get(key) or None) != (jekyll or None):
+            out.append(f"/api/site {key}: Jekyll {jekyll!r}, served {site.get(key)!r}")
+    # Posts are matched by slug and title: Jekyll's URLs here carry the oracle's forced UTC, ours the site's zone.
+    by_slug = {a["slug"]: a for a in listed("/api/authors")}
+    served: dict[tuple[str, str], list[tuple[str, ...]]] = {}
+    for post in listed("/api/posts"):
+        handles = ((by_slug.get(a["slug"], {}).get("handle") or a["name"]).casefold() for a in post["authors"])
+        served.setdefault((post["slug"], post["title"]), []).append(tuple(sorted(handles)))
+    wanted: dict[tuple[str, str], list[tuple[str, ...]]] = {}
+    # Of two posts sharing a slug the API serves one (the reader warns about it): those are left out here.
+    slugs = Counter(post["slug"] for post in oracle["posts"] if post["shown_by_default"])
+    for post in oracle["posts"]:
+        if post["shown_by_default"] and slugs[post["slug"]] == 1:
+            names = post["authors"] if post["authors"] else post["author"]
+            names = [names] if isinstance(names, str) else [n for n in names or [] if n is not None]
+            wanted.setdefault((post["slug"], post["title"]), []).append(
+                tuple(sorted(dict.fromkeys(str(n).casefold() for n in names))))
+    for key in sorted(wanted.keys() | served.keys()):
+        if slugs[key[0]] == 1 and sorted(wanted.get(key, [])) != sorted(served.get(key, [])):
+            out.append(f"post {key}: Jekyll's authors {wanted.get(key)}, served {served.get(key)}")
+    return out

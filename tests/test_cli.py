@@ -78,3 +78,20 @@ def test_content_check_and_reindex_print_the_same_problems(content_dir: Path, tm
         "remove the first line",
     ]
     assert "3 posts served" in check.output.splitlines()[-1] and "3 posts indexed" in build.output.splitlines()[-1]
+def test_content_check_reports_broken_pages_documents_and_data(content_dir: Path, tmp_path: Path) -> None:
+    write_post(content_dir, "2024-01-01-one.md", "title: One", "Body one.\n")
+    (content_dir / "_config.yml").write_text("collections:\n  guides:\n    output: true\n", encoding="utf-8")
+    (content_dir / "about.md").write_text("---\ntitle: About\n---\nFine.\n", encoding="utf-8")
+    (content_dir / "broken.md").write_text("---\ntitle: [unclosed\n---\nBody.\n", encoding="utf-8")
+    (content_dir / "_guides").mkdir()
+    (content_dir / "_guides" / "bad-doc.md").write_text("---\ntitle: x\n  bad: indent\n---\n", encoding="utf-8")
+    (content_dir / "_data").mkdir()
+    (content_dir / "_data" / "menu.yml").write_text("- a\n- b: [\n", encoding="utf-8")
+    (content_dir / "_data" / "ok.json").write_text('{"a": 1}', encoding="utf-8")
+    result = _app(content_dir, tmp_path / "index").test_cli_runner().invoke(args=["content", "check"])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert any(line.startswith("broken.md:2: error: front matter is not valid YAML") for line in lines)
+    assert any(line.startswith("_guides/bad-doc.md:3: error:") for line in lines)
+    assert any(line.startswith("_data/menu.yml:") and "not valid YAML" in line for line in lines)
+    assert "1 pages, 0 documents, 1 data files, 3 errors" in lines[-1]

@@ -21,7 +21,8 @@ def test_a_reindex_writes_where_the_layout_says(content_dir: Path, tmp_path: Pat
     assert read_json(layout.last_reindex)["status"] == "succeeded"
     assert layout.lock.exists() and layout.parse_cache.is_dir()
     assert {p.name for p in layout.root.iterdir()} == {"current", "builds", ".reindex.lock", "last-reindex.json",
-                                                       "cache"}
+                                                       "cache", "changes.json"}
+    assert build.inventory.is_file()
 
 
 def test_write_json_atomic_replaces_the_whole_file_and_leaves_no_temp(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ def test_page_of_cuts_pages_and_counts_them() -> None:
 
 
 def test_every_filter_argument_reaches_the_index_filter() -> None:
-    given = {"category": "a", "tag": "b", "year": 2024, "month": 5, "date_from": date(2024, 5, 1),
+    given = {"category": "a", "tag": "b", "author": "d", "year": 2024, "month": 5, "date_from": date(2024, 5, 1),
              "date_to": date(2024, 5, 31), "post": "c"}
     assert set(given) == {f.name for f in fields(PostFilter)}
     assert post_filter({**given, "page": 2}) == PostFilter(**given)

@@ -151,7 +151,8 @@ def test_content_check_names_every_problem_and_exits_non_zero() -> None:
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert "_posts/2024-03-02-unreadable-date.md:3: error: front matter `date`: cannot read date" in result.output
-    assert lines[-1] == "11 files checked: 2 posts served, 0 hidden, 8 errors, 3 warnings"
+    assert lines[-1] == "11 files checked: 2 posts served, 0 hidden, 0 pages, 0 documents, 0 data files, 8 errors, " \
+                        "3 warnings"
     as_json = orjson.loads(runner.invoke(args=["content", "check", "--json"]).output)
     assert (as_json["errors"], as_json["warnings"], as_json["posts"]) == (8, 3, 2)
     assert {"path", "line", "severity", "message"} <= set(as_json["problems"][0])

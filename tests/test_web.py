@@ -99,3 +99,13 @@ def test_readme_shows_the_screenshots() -> None:
     assert "docs/screenshots/results.png" in shots and "docs/screenshots/post.png" in shots
     for shot in shots:
         assert Path(REPO / shot).is_file(), f"{shot} is missing: `make test-slow` writes it"
+
+
+def test_every_search_kind_and_facet_the_page_offers_is_one_the_api_answers(client: Any) -> None:
+    kinds = re.findall(r'name="type" value="(\w+)"', (STATIC / "index.html").read_text(encoding="utf-8"))
+    facets = re.findall(r'^\s*\["(\w+)", "\w+"\],$', (STATIC / "results.js").read_text(encoding="utf-8"), re.M)
+    assert kinds == ["post", "quote", "page"] and facets == ["category", "author", "year"]
+    for kind in kinds:
+        assert client.get(f"/api/search?type={kind}&per_page=1").get_json()["total"] > 0, kind
+    answer = client.get(f"/api/search?facets={','.join(facets)}").get_json()
+    assert [f["name"] for f in answer["facets"]["author"]] == ["Mara Lindqvist", "Tomás Okafor"]

@@ -14,6 +14,7 @@ from service.current import current_index
 from service.indexing import last_reindex
 from service.schemas.responses import HealthSchema, ReadySchema
 from service.search import IndexUnavailable
+from service.webhook import last_delivery
 
 blp = Blueprint("health", __name__, description="Health checks.")
 
@@ -43,7 +44,8 @@ class Ready(MethodView):
         return {"status": "ready", "build_id": index.build_id, "posts": manifest.posts,
                 "hidden": manifest.hidden, "built_at": created, "age_seconds": _age(created),
                 "problems": manifest.problems,
-                "last_reindex": _last(Path(current_app.config["INDEX_DIR"]))}
+                "last_reindex": _last(Path(current_app.config["INDEX_DIR"])),
+                "webhook": last_delivery(Path(current_app.config["INDEX_DIR"]))}
 
 
 def _age(created: str | None) -> int | None:

@@ -79,6 +79,8 @@ class Post:
     published: bool = True
     draft: bool = False
     content_hash: str = ""
+    # {name, slug, ...} of each author, joined with the site's author records after every file is read
+    authors: list[dict[str, Any]] = field(default_factory=list)
     other_ids: list[str] = field(default_factory=list)  # visible posts sharing this slug (set by the loader)
 
     @property

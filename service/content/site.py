@@ -87,19 +87,19 @@ def _truthy(value: Any) -> bool:
     return value is not None and value is not False
 
 
-def front_matter_defaults(site: SiteConfig, path: str) -> dict[str, Any]:
-    """Merge the `defaults` values whose scope matches a post file, as Jekyll's FrontMatterDefaults#all does.
+def front_matter_defaults(site: SiteConfig, path: str, kind: str = "posts") -> dict[str, Any]:
+    """Merge the `defaults` values whose scope matches a file, as Jekyll's FrontMatterDefaults#all does.
 
     A scope matches when its `path` is empty or a prefix (or glob) of the file's path and its `type`, if any,
-    is `posts`. A more specific scope (a longer path, then one with a type) overrides a less specific one;
-    between equals the later rule wins.
+    is `kind` (`posts`, `pages` or a collection's label). A more specific scope (a longer path, then one with a
+    type) overrides a less specific one; between equals the later rule wins.
     """
     merged: dict[str, Any] = {}
     previous: dict[str, Any] | None = None
     for rule in site.defaults:
         scope = rule.get("scope") if isinstance(rule.get("scope"), dict) else {}
         values = rule.get("values")
-        if not isinstance(values, dict) or not _applies(scope, path):
+        if not isinstance(values, dict) or not _applies(scope, path, kind):
             continue
         if previous is None or _has_precedence(previous, scope):
             merged = deep_merge(merged, values)
@@ -109,9 +109,9 @@ def front_matter_defaults(site: SiteConfig, path: str) -> dict[str, Any]:
     return merged
 
 
-def _applies(scope: dict[str, Any], path: str) -> bool:
-    kind = scope.get("type")
-    if kind is not None and str(kind) != "posts":
+def _applies(scope: dict[str, Any], path: str, kind: str) -> bool:
+    wanted = scope.get("type")
+    if wanted is not None and str(wanted) != kind:
         return False
     scope_path = scope.get("path")
     if not isinstance(scope_path, str) or not scope_path.strip("/"):

@@ -29,6 +29,8 @@ class PaginationArgs(StrictQuery):
 class PostFilterArgs(PaginationArgs):
     category = fields.String(validate=validate.Length(min=1, max=200), metadata={"description": "Category slug."})
     tag = fields.String(validate=validate.Length(min=1, max=200), metadata={"description": "Tag slug."})
+    author = fields.String(validate=validate.Length(min=1, max=200),
+                           metadata={"description": "Author slug (/api/authors)."})
     year = fields.Integer(validate=validate.Range(min=1, max=9999))
     month = fields.Integer(validate=validate.Range(min=1, max=12), metadata={"description": "Month 1-12; needs year."})
     date_from = fields.Date(metadata={"description": "Earliest date, YYYY-MM-DD (inclusive)."})
@@ -118,21 +120,23 @@ class SearchArgs(PostFilterArgs):
         "description": "What the reader typed: words (all must match, stemmed, typos forgiven), \"a phrase\", "
                        "-excluded, a OR b; the last word also matches as a prefix unless followed by a space. "
                        "Empty: list what the filters match, newest first."})
-    type = fields.String(load_default="post", validate=validate.OneOf(["post", "quote", "image"]),
-                         metadata={"description": "What to search: posts, quotes (each with its post) or images."})
+    type = fields.String(load_default="post", validate=validate.OneOf(["post", "quote", "image", "page"]),
+                         metadata={"description": "What to search: posts, quotes (each with its post), images, or "
+                                                  "pages (pages and collection documents)."})
     sort = fields.String(load_default="relevance", validate=validate.OneOf(["relevance", "date", "-date"]),
                          metadata={"description": "relevance (default), date (oldest first) or -date (newest)."})
     typos = fields.Boolean(load_default=True, metadata={
         "description": "Forgive typos: none in words of up to 4 letters, 1 up to 8, 2 beyond (default true)."})
     facets = fields.String(load_default="", validate=validate.Length(max=100), metadata={
-        "description": "Comma-separated facets to count over all matches: category, tag, year."})
+        "description": "Comma-separated facets to count over all matches: category, tag, author, year."})
 
     @validates_schema
     def check_facets(self, data: dict[str, Any], **kwargs: Any) -> None:
         wanted = [f.strip() for f in data.get("facets", "").split(",") if f.strip()]
-        unknown = sorted(set(wanted) - {"category", "tag", "year"})
+        unknown = sorted(set(wanted) - {"category", "tag", "author", "year"})
         if unknown:
-            raise ValidationError(f"unknown facet(s) {', '.join(unknown)}; use category, tag, year", "facets")
+            raise ValidationError(f"unknown facet(s) {', '.join(unknown)}; use category, tag, author, year",
+                                  "facets")
 
 
 class SuggestArgs(StrictQuery):

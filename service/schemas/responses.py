@@ -43,6 +43,11 @@ class PostRefSchema(Schema):
     url = SiteURL(required=True)
 
 
+class AuthorRefSchema(Schema):
+    name = fields.String(required=True)
+    slug = fields.String(required=True, metadata={"description": "The author's key (/api/authors/{slug})."})
+
+
 class ImageVariantSchema(Schema):
     width = fields.Integer(required=True)
     height = fields.Integer(required=True)
@@ -133,6 +138,7 @@ class PostSummarySchema(Schema):
     other_ids = fields.List(fields.String(), metadata={
         "description": "Ids of the other posts with this slug (Jekyll publishes all of them; fetch each with "
                        "/api/posts/by-id?id=...). Empty when the slug is the post's alone."})
+    authors = fields.List(fields.Nested(AuthorRefSchema), metadata={"description": "From `author`/`authors`."})
 
 
 class PostItemSchema(PostSummarySchema):
@@ -278,6 +284,10 @@ class SearchHitSchema(PostSummarySchema, ImageFileSchema):
                                                                      "or null."})
     role = fields.String(metadata={"description": "Images: cover or inline."})
     local = fields.Boolean()
+    kind = fields.String(metadata={"description": "Pages: page, or document for a collection's document."})
+    path = fields.String(metadata={"description": "Pages: the source file."})
+    collection = fields.String(allow_none=True, metadata={"description": "Pages: the document's collection."})
+    layout = fields.String(allow_none=True)
     post = fields.Nested(PostRefSchema, metadata={"description": "Quotes and images: the post they are in."})
     score = fields.Float(metadata={"description": "Relevance (BM25F); exact matches rank above typo-corrected ones "
                                                   "whatever their score."})
@@ -345,6 +355,8 @@ class ReadySchema(HealthSchema):
     hidden = fields.Integer(metadata={"description": "Posts indexed but not shown (drafts, future, unpublished)."})
     last_reindex = fields.Dict(allow_none=True, metadata={"description": "Outcome of the latest reindex run "
                                                                          "(status, build_id, finished_at, ...)."})
+    webhook = fields.Dict(allow_none=True, metadata={"description": "The latest publish webhook delivery (status "
+                                                                    "delivered or failed, attempts, error, at)."})
 
 
 class ReindexJobSchema(Schema):

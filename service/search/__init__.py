@@ -12,6 +12,7 @@ from pathlib import Path
 
 from service.layout import IndexLayout
 from service.search.models import IndexUnavailable, Manifest, Page, PostFilter, SearchIndex, SearchRequest, SearchResult
+from service.search.site_store import SiteView, site_payload, site_view, write_site
 from service.search.whoosh.reader import open_index
 from service.search.whoosh.schema import SCHEMA_VERSION
 from service.search.whoosh.writer import update_index, write_index
@@ -26,10 +27,14 @@ __all__ = [
     "SearchIndex",
     "SearchRequest",
     "SearchResult",
+    "SiteView",
     "current_build_dir",
     "open_index",
+    "site_payload",
+    "site_view",
     "update_index",
     "write_index",
+    "write_site",
 ]
 
 def current_build_dir(index_dir: Path) -> Path | None:

@@ -12,7 +12,7 @@ from service.content.models import Image, Post, PostRef, Quote
 # A post object's keys, declared once: the response schemas, `fields=` and `include=` follow these (tests/test_documents
 # holds them together, so a new key cannot drop silently out of a response or out of `fields=`).
 SUMMARY_FIELDS = ("id", "slug", "title", "date", "url", "categories", "tags", "excerpt", "image",
-                  "reading_time", "word_count", "other_ids")  # what lists serve
+                  "reading_time", "word_count", "other_ids", "authors")  # what lists serve
 POST_PARTS = ("excerpt_html", "html", "text", "quotes", "images", "links", "toc", "meta")  # lists add them on include=
 DETAIL_FIELDS = ("prev", "next")  # the neighbours, which only the detail endpoint adds
 POST_FIELDS = SUMMARY_FIELDS + POST_PARTS + DETAIL_FIELDS  # every key a served post object can have
@@ -50,6 +50,7 @@ def post_record(post: Post) -> dict[str, Any]:
         "meta": post.meta,
         "published": post.published,
         "draft": post.draft,
+        "authors": post.authors,
         "other_ids": list(post.other_ids),
     }
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from service.search.models import Manifest
 
-FACETS = ("category", "tag", "year")
+FACETS = ("category", "tag", "author", "year")
 FACET_LIMIT = 100  # values per facet, the most common first
 Keys = tuple[tuple[str, ...], tuple[str, ...], str]  # category slugs, tag slugs, year of one document
 
@@ -60,7 +60,8 @@ class FacetTable:
 def display_names(manifest: Manifest) -> dict[str, dict[str, str]]:
     """Map category and tag slugs to the names authors wrote, from the build manifest."""
     return {"category": {c["slug"]: c["name"] for c in manifest.categories},
-            "tag": {t["slug"]: t["name"] for t in manifest.tags}}
+            "tag": {t["slug"]: t["name"] for t in manifest.tags},
+            "author": {a["slug"]: a["name"] for a in manifest.authors}}
 
 
 def shape(counts: Counter[str], names: dict[str, str], by_value: bool = False) -> list[dict[str, Any]]:
@@ -78,6 +79,7 @@ def site_facets(manifest: Manifest, wanted: Sequence[str]) -> dict[str, list[dic
     counts = {
         "category": Counter({c["slug"]: c["count"] for c in manifest.categories}),
         "tag": Counter({t["slug"]: t["count"] for t in manifest.tags}),
+        "author": Counter({a["slug"]: a["count"] for a in manifest.authors}),
         "year": Counter[str](),
     }
     for entry in manifest.archive:

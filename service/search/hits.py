@@ -36,6 +36,10 @@ def shape_hit(record: dict[str, Any], kind: str, score: float, marker: Marker,
                  "quotes": record.get("quote_text") or ""}
         title, body = "title", "body"
         out = {key: record[key] for key in SUMMARY_FIELDS}
+    elif kind == "page":  # a page or collection document: its summary, title and text
+        texts = {"title": record.get("title") or "", "body": record.get("text") or ""}
+        title, body = "title", "body"
+        out = {key: value for key, value in record.items() if key != "text"}
     elif kind == "quote":
         texts = {"text": record["text"], "attribution": record.get("attribution") or "",
                  "_title": record["post"]["title"]}

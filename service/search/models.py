@@ -17,6 +17,7 @@ class IndexUnavailable(Exception):
 class PostFilter:
     category: str | None = None  # category slug
     tag: str | None = None  # tag slug
+    author: str | None = None  # author slug
     year: int | None = None
     month: int | None = None
     date_from: date | None = None
@@ -87,6 +88,7 @@ class Manifest:
     files: int = 0
     categories: list[dict[str, Any]] = field(default_factory=list)
     tags: list[dict[str, Any]] = field(default_factory=list)
+    authors: list[dict[str, Any]] = field(default_factory=list)  # {name, slug, count} of post authors
     archive: list[dict[str, Any]] = field(default_factory=list)
     order: list[str] = field(default_factory=list)  # post ids, newest first (a slug may be shared)
     duplicates: dict[str, list[str]] = field(default_factory=dict)  # shared slug -> its posts' ids, newest first
@@ -115,6 +117,7 @@ class SearchIndex(Protocol):
     manifest: Manifest
 
     def get_post(self, slug: str) -> dict[str, Any] | None: ...
+    def site(self) -> Any: ...  # the build's SiteView: pages, documents, data, authors, redirects, settings
     def get_post_by_id(self, post_id: str) -> dict[str, Any] | None: ...
     def post_page(self, slug: str) -> bytes | None: ...
     def neighbours(self, post_id: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]: ...

@@ -21,7 +21,7 @@ from whoosh.matching.wrappers import FilterMatcher
 
 from service.search.models import PostFilter
 
-VALUE_FIELDS = ("kind", "category", "tag", "year", "month")
+VALUE_FIELDS = ("kind", "category", "tag", "author", "year", "month")
 TERM_CACHE_BITS = 64_000_000  # bits of term bitsets kept per build (8 MB): common words repeat in real query logs
 
 
@@ -217,6 +217,8 @@ class DocSets:
             value &= self.value("category", filters.category)
         if filters.tag:
             value &= self.value("tag", filters.tag)
+        if filters.author:
+            value &= self.value("author", filters.author)
         if filters.year and filters.month:
             value &= self.value("month", f"{filters.year:04d}-{filters.month:02d}")
         elif filters.year:

@@ -118,6 +118,8 @@ def filter_query(kind: str, filters: PostFilter) -> Query:
         parts.append(Term("category", filters.category))
     if filters.tag:
         parts.append(Term("tag", filters.tag))
+    if filters.author:
+        parts.append(Term("author", filters.author))
     if filters.year and filters.month:
         parts.append(Term("month", f"{filters.year:04d}-{filters.month:02d}"))
     elif filters.year:

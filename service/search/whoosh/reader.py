@@ -17,6 +17,7 @@ from service.layout import BuildLayout
 from service.search import facets, pages, vocabulary
 from service.search.models import Manifest, Page, PostFilter, SearchRequest, SearchResult
 from service.search.shared import per_build
+from service.search.site_store import SiteView, site_view
 from service.search.whoosh import execute, scoring, storage
 from service.search.whoosh.docsets import Bits, DocSets
 from service.search.whoosh.planner import MAX_COMPLETIONS, Or, Planner, filter_query
@@ -94,7 +95,11 @@ class WhooshIndex:
 
     def list_record(self, docnum: int, kind: str) -> dict[str, Any]:
         """Return what lists show of a document: a post's summary, a quote's or an image's record."""
-        return orjson.loads(self._column("summary" if kind == "post" else "hit")[docnum])
+        return orjson.loads(self._column("summary" if kind in ("post", "page") else "hit")[docnum])
+
+    def site(self) -> SiteView:
+        """The build's site sidecar (pages, documents, data, authors, redirects, settings)."""
+        return site_view(self.path)
 
     def _post_docnum(self, slug: str) -> int | None:
         """Find the post a slug names (the newest of the posts sharing it), or an id (slugs never start with /)."""

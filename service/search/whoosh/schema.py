@@ -14,7 +14,8 @@ from whoosh.lang.porter import stem
 
 from service.search import analysis
 
-SCHEMA_VERSION = "7"  # 7: documents keyed by post id (slugs may be shared); 6: live length sums (scoring.py)
+SCHEMA_VERSION = "8"  # 8: author slugs (the author filter and facet); 7: documents keyed by post id;
+# 6: live length sums (scoring.py)
 # Query-time weights (BM25F scores each field, these scale them): a title match beats many body matches.
 # Quote text is part of the body; a quote document keeps its attribution in labels.
 FIELD_WEIGHTS = {"title": 8.0, "labels": 3.0, "excerpt": 2.0, "body": 1.0}
@@ -212,6 +213,7 @@ def index_schema() -> Schema:
         titlepre=TEXT(analyzer=PrefixTokenizer(), phrase=False),  # starts of title words, for the word being typed
         category=KEYWORD(commas=True),
         tag=KEYWORD(commas=True),
+        author=KEYWORD(commas=True),  # author slugs, joined with the site's author records at build time
         year=ID(),
         month=ID(),
         date=DATETIME(sortable=True),

@@ -10,7 +10,8 @@ import queue
 import shutil
 import signal
 import threading
-from datetime import UTC
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from multiprocessing import Queue
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from service.content.models import Post
 from service.search import facets, vocabulary
 from service.search.documents import image_record, label_slug, post_record, quote_record, summary_record
 from service.search.hits import hit_record
+from service.search.site_store import SUMMARY_KEYS as PAGE_SUMMARY_KEYS
 from service.search.whoosh import scoring
 from service.search.whoosh.schema import index_schema, title_key
 
@@ -128,7 +130,8 @@ def _procs() -> int:
     return WRITER_PROCS if threading.active_count() == 1 else 1
 
 
-def write_index(build_dir: Path, posts: list[Post], procs: int | None = None) -> int:
+def write_index(build_dir: Path, posts: list[Post], procs: int | None = None,
+                pages: Sequence[dict[str, Any]] = ()) -> int:
     """Write posts, their quotes and images into a new index in build_dir; return documents written.
 
     With procs > 1 (both cores by default) Whoosh's multiprocess writer indexes batches of documents in
@@ -137,7 +140,7 @@ def write_index(build_dir: Path, posts: list[Post], procs: int | None = None) ->
     build_dir.mkdir(parents=True, exist_ok=True)
     ix = index.create_in(str(build_dir), index_schema())
     procs = _procs() if procs is None else procs
-    total = sum(1 + len(p.quotes) + len(p.images) + (1 if p.image else 0) for p in posts)  # as _documents makes
+    total = sum(1 + len(p.quotes) + len(p.images) + (1 if p.image else 0) for p in posts) + len(pages)
     writer = _Writer(ix, procs, total, limitmb=WRITER_MB) if procs > 1 and total > PARALLEL_FROM else \
         ix.writer(limitmb=WRITER_MB * 2)
     written = 0
@@ -146,6 +149,9 @@ def write_index(build_dir: Path, posts: list[Post], procs: int | None = None) ->
             for doc in _documents(post):
                 writer.add_document(**doc)
                 written += 1
+        for record in pages:
+            writer.add_document(**page_document(record))
+            written += 1
     except BaseException:
         writer.cancel()
         raise
@@ -175,6 +181,33 @@ def read_vocabularies(reader: Any) -> dict[str, vocabulary.Vocabulary]:
     return {name: vocabulary.Vocabulary(terms(name)) for name in ("words", "titlew")}
 
 
+UNDATED = datetime(1970, 1, 1)
+
+
+def page_key(record: dict[str, Any]) -> str:
+    """The slug term of a page's or collection document's index document (never a post slug: it has a colon)."""
+    return f"page:{record['path']}"
+
+
+def page_document(record: dict[str, Any]) -> dict[str, Any]:
+    """The index document of a page or collection document (kind `page`): searched like a post's text."""
+    title = record.get("title") or ""
+    label = record.get("collection") or ""
+    summary = {key: record.get(key) for key in PAGE_SUMMARY_KEYS}
+    doc: dict[str, Any] = {
+        "key": page_key(record), "kind": "page", "slug": page_key(record), "post": page_key(record),
+        "title": title, "titlew": title,
+        "titlekey": title_key(title), "titlepre": title, "labels": label, "body": record.get("text") or "",
+        "words": f"{title}\n{label}\n{record.get('text') or ''}", "order": 0, "title_sort": title.lower()[:200],
+        "record": orjson.dumps(record), "summary": orjson.dumps(summary),
+        "hit": orjson.dumps({**summary, "text": record.get("text") or ""}),
+        # every document needs a date (the date column has no empty value): undated pages sort as the oldest
+        "date": datetime.fromisoformat(record["date"]).astimezone(UTC).replace(tzinfo=None) if record.get("date")
+        else UNDATED,
+    }
+    return doc
+
+
 def _documents(post: Post) -> list[dict[str, Any]]:
     record = post_record(post)
     categories = [label_slug(c) for c in post.categories]
@@ -184,6 +217,7 @@ def _documents(post: Post) -> list[dict[str, Any]]:
         "post": post.id,
         "category": ",".join(categories),
         "tag": ",".join(tags),
+        "author": ",".join(a["slug"] for a in post.authors),
         "year": post.date.strftime("%Y"),
         "month": post.date.strftime("%Y-%m"),
         "date": post.date.astimezone(UTC).replace(tzinfo=None),
@@ -221,7 +255,8 @@ def _documents(post: Post) -> list[dict[str, Any]]:
     return docs
 
 
-def update_index(build_dir: Path, base_dir: Path, remove: list[str], add: list[Post]) -> int:
+def update_index(build_dir: Path, base_dir: Path, remove: list[str], add: list[Post],
+                 add_pages: Sequence[dict[str, Any]] = ()) -> int:
     """Write build_dir as base_dir's index minus the posts in `remove` (ids) plus `add`, without rewriting it.
 
     The base's segment files are hard-linked (Whoosh never changes a written segment; deletions live in the new
@@ -255,13 +290,13 @@ def update_index(build_dir: Path, base_dir: Path, remove: list[str], add: list[P
         writer = ix.writer(limitmb=128)
         try:
             for post_id in remove:
-                writer.delete_by_term("post", post_id)  # the post and its quote and image documents
-            for post in add:
-                for doc in _documents(post):
-                    writer.add_document(**doc)
-                    written += 1
-                    if base_vocabulary:
-                        _count_added(ix.schema, doc, base_vocabulary, delta)
+                writer.delete_by_term("post", post_id)  # the post and its quote and image documents (or a page)
+            added = [doc for post in add for doc in _documents(post)] + [page_document(r) for r in add_pages]
+            for doc in added:
+                writer.add_document(**doc)
+                written += 1
+                if base_vocabulary:
+                    _count_added(ix.schema, doc, base_vocabulary, delta)
         except BaseException:
             writer.cancel()
             raise
@@ -272,7 +307,8 @@ def update_index(build_dir: Path, base_dir: Path, remove: list[str], add: list[P
             if base_lengths is None:
                 scoring.write_full_lengths(build_dir, reader)
             else:  # the base's sums, minus what went, plus what came: the sums a fresh build would have
-                fresh = [d for post_id in sorted({p.id for p in add}) for d in searcher.document_numbers(post=post_id)]
+                keys = {p.id for p in add} | {page_key(r) for r in add_pages}
+                fresh = [d for key in sorted(keys) for d in searcher.document_numbers(post=key)]
                 added_lengths = scoring.lengths_of(reader, fresh, fields)
                 docs, totals = base_lengths
                 scoring.write_lengths(build_dir, docs - len(doomed) + len(fresh), {

@@ -35,11 +35,13 @@ export function search(state, options) {
   return getJson("api/search", {
     q: state.q,
     type: state.type,
-    category: state.category,
-    year: state.year,
+    // pages have no categories, authors or dates: their search takes no filters
+    category: state.type === "page" ? null : state.category,
+    author: state.type === "page" ? null : state.author,
+    year: state.type === "page" ? null : state.year,
     page: state.page > 1 ? state.page : null,
     per_page: PER_PAGE,
-    facets: "category,year",
+    facets: state.type === "page" ? null : "category,author,year",
   }, options);
 }
 
@@ -48,10 +50,12 @@ export function search(state, options) {
  * so a chosen category still shows the other categories to switch to, as search sites do.
  */
 export async function searchWithFacets(state, options) {
-  const others = ["category", "year"].filter((key) => state[key] !== null).map((key) =>
+  const filtered = state.type === "page" ? [] : ["category", "author", "year"].filter((key) => state[key] !== null);
+  const others = filtered.map((key) =>
     getJson("api/search", {
       q: state.q, type: state.type, per_page: 1, facets: key,
-      category: key === "category" ? null : state.category, year: key === "year" ? null : state.year,
+      category: key === "category" ? null : state.category, author: key === "author" ? null : state.author,
+      year: key === "year" ? null : state.year,
     }, options).then((data) => [key, data.facets && data.facets[key]], () => [key, null]));
   const [data, ...counts] = await Promise.all([search(state, options), ...others]);
   if (data.facets && typeof data.facets === "object") {

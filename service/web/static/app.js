@@ -75,7 +75,7 @@ function render(next, { focus = null, restoreScroll = false } = {}) {
 function syncControls() {
   // Never overwrite what is being typed with an older state.
   if (input.value !== state.q && !(document.activeElement === input && typingTimer)) input.value = state.q;
-  document.getElementById(state.type === "quote" ? "type-quote" : "type-post").checked = true;
+  document.getElementById(`type-${state.type}`).checked = true;
 }
 
 function applyFocus(focus) {

@@ -9,7 +9,7 @@ const $ = (id) => document.getElementById(id);
 export function renderSearch(data, state) {
   renderStatus(data, state);
   renderDidYouMean(data, state);
-  renderActiveFilters(state, categoryName(data, state.category));
+  renderActiveFilters(state, categoryName(data, state.category), facetName(data, "author", state.author));
   renderHits(data, state);
   renderFacets(data, state);
   renderPagination(data, state);
@@ -21,7 +21,7 @@ function plural(count, word) {
 
 function renderStatus(data, state) {
   const total = Number.isFinite(data.total) ? data.total : (data.items || []).length;
-  const noun = state.type === "quote" ? "quote" : "post";
+  const noun = state.type;
   const parts = [state.q ? `${plural(total, noun)} for “${state.q}”` : `${plural(total, noun)}, newest first`];
   if (Number.isFinite(data.took_ms)) parts.push(`${data.took_ms.toFixed(1)} ms`);
   $("status").textContent = parts.join(" · ");
@@ -46,11 +46,18 @@ function categoryName(data, slug) {
   return (found && found.name) || slug;
 }
 
-function renderActiveFilters(state, categoryLabel) {
+function facetName(data, key, slug) {
+  const values = data.facets && Array.isArray(data.facets[key]) ? data.facets[key] : [];
+  const found = values.find((v) => v && String(v.value) === slug);
+  return (found && found.name) || slug;
+}
+
+function renderActiveFilters(state, categoryLabel, authorLabel) {
   const box = $("active-filters");
   box.replaceChildren();
   const active = [];
   if (state.category) active.push(["category", categoryLabel]);
+  if (state.author) active.push(["author", authorLabel]);
   if (state.year) active.push(["year", String(state.year)]);
   for (const [key, label] of active) {
     box.append(el("a", {
@@ -67,13 +74,14 @@ function renderHits(data, state) {
   if (items.length === 0) {
     list.append(el("li", { class: "empty" },
       el("p", { text: state.q ? "Nothing matches that search." : "No posts match these filters." }),
-      state.category || state.year
+      state.category || state.author || state.year
         ? el("p", {}, el("a", { href: hrefFor({ q: state.q, type: state.type }), "data-nav": "",
           text: "Search without filters" }))
         : null));
     return;
   }
-  for (const hit of items) list.append(state.type === "quote" ? quoteHit(hit, state) : postHit(hit, state));
+  const draw = { quote: quoteHit, page: pageHit }[state.type] || postHit;
+  for (const hit of items) list.append(draw(hit, state));
 }
 
 function postHref(state, slug) {
@@ -94,10 +102,35 @@ function postHit(hit, state) {
     el("div", { class: "hit-text" },
       el("h3", { class: "hit-title" },
         el("a", { href: postHref(state, postKey(hit)), "data-nav": "", "data-slug": hit.slug }, title)),
-      el("p", { class: "meta" }, timeEl(hit.date), readingTime(hit)),
+      el("p", { class: "meta" }, timeEl(hit.date), readingTime(hit), authorLinks(hit, state)),
       el("p", { class: "snippet" }, snippet),
       categoryList(hit.categories, categoryHref(state))),
     image ? el("div", { class: "hit-media" }, image) : null);
+}
+
+function authorLinks(hit, state) {
+  const authors = Array.isArray(hit.authors) ? hit.authors.filter((a) => a && a.slug) : [];
+  if (authors.length === 0) return null;
+  const links = [];
+  authors.forEach((author, n) => {
+    if (n > 0) links.push(", ");
+    links.push(el("a", { href: hrefFor(withChanges(searchOnly(state), { author: author.slug })), "data-nav": "",
+      text: author.name || author.slug }));
+  });
+  return el("span", { class: "authors" }, "By ", ...links);
+}
+
+/** A page or collection document: it lives on the site itself, so the title links to its public URL. */
+function pageHit(hit) {
+  const highlights = hit.highlights || {};
+  const title = highlights.title ? highlighted(highlights.title) : (hit.title || hit.path || "Untitled");
+  const snippet = highlights.body ? highlighted(squashHighlight(highlights.body)) : null;
+  const where = hit.collection ? `${hit.collection} · ${hit.path}` : hit.path;
+  return el("li", { class: "hit page-hit" },
+    el("div", { class: "hit-text" },
+      el("h3", { class: "hit-title" }, hit.url ? el("a", { href: hit.url }, title) : title),
+      el("p", { class: "meta", text: where || "" }),
+      snippet ? el("p", { class: "snippet" }, snippet) : null));
 }
 
 function quoteHit(hit, state) {
@@ -126,6 +159,7 @@ function readingTime(hit) {
 
 const FACETS = [
   ["category", "Categories"],
+  ["author", "Authors"],
   ["year", "Years"],
 ];
 

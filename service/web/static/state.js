@@ -1,19 +1,21 @@
-// The page's state lives in the address bar: ?q=&type=&category=&year=&page=&post=
+// The page's state lives in the address bar: ?q=&type=&category=&author=&year=&page=&post=
 
-const KEYS = ["q", "type", "category", "year", "page", "post"];
+const KEYS = ["q", "type", "category", "author", "year", "page", "post"];
+const TYPES = ["post", "quote", "page"];
 
 /** Read a state from a query string, dropping anything the API would refuse. */
 export function parseState(search) {
   const params = new URLSearchParams(search);
   const q = (params.get("q") || "").slice(0, 200);
-  const type = params.get("type") === "quote" ? "quote" : "post";
+  const type = TYPES.includes(params.get("type")) ? params.get("type") : "post";
   const category = clean(params.get("category"));
+  const author = clean(params.get("author"));
   const yearNumber = Number.parseInt(params.get("year") || "", 10);
   const year = yearNumber >= 1 && yearNumber <= 9999 ? yearNumber : null;
   const pageNumber = Number.parseInt(params.get("page") || "", 10);
   const page = pageNumber >= 1 && pageNumber <= 10000 ? pageNumber : 1;
   const post = clean(params.get("post"));
-  return { q, type, category, year, page, post };
+  return { q, type, category, author, year, page, post };
 }
 
 function clean(value) {
@@ -53,7 +55,7 @@ export function searchOnly(state) {
 /** A new state: `changes` applied; any change of query or filter goes back to page 1. */
 export function withChanges(state, changes) {
   const next = { ...state, ...changes };
-  const narrowing = ["q", "type", "category", "year"].some((k) => k in changes && changes[k] !== state[k]);
+  const narrowing = ["q", "type", "category", "author", "year"].some((k) => k in changes && changes[k] !== state[k]);
   if (narrowing && !("page" in changes)) next.page = 1;
   return next;
 }
