@@ -131,8 +131,14 @@ def scan_content(content_dir: Path, cache_dir: Path, *, preview: bool = False,
                  image_widths: tuple[int, ...] = DEFAULT_WIDTHS, full: bool = False, now: datetime | None = None,
                  progress: Callable[[int, int], None] | None = None) -> Scan:
     """Load the content through the one reader (with its parse cache; full parses every file again)."""
+    def step(done: int, total: int) -> None:
+        if done == 1:
+            pause_point("parse")  # crash tests kill a reindex here, with the parse under way
+        if progress:
+            progress(done, total)
+
     with ParseCache(cache_dir, refresh=full) as cache:
-        result = load_content(content_dir, preview=preview, now=now, progress=progress, image_widths=image_widths,
+        result = load_content(content_dir, preview=preview, now=now, progress=step, image_widths=image_widths,
                               cache=cache)
     return Scan(result, scan_key(content_dir, preview, image_widths), fingerprints(result.posts))
 
