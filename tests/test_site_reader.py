@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from bench.bodycompare import compare
 from tests.helpers import FIXTURES, site_oracle_differences
 
 SITES = FIXTURES / "site"
@@ -117,3 +118,11 @@ def test_unknown_path_is_a_404_problem(site_client: Callable[[str], Any]) -> Non
     response = site_client("redirect-external").get("/api/resolve", query_string={"path": "/nowhere/"})
     assert response.status_code == 404 and response.mimetype == "application/problem+json"
     assert site_client("redirect-external").get("/api/resolve").status_code == 400
+
+
+def test_a_page_lists_site_posts_as_jekyll_renders_it(site_client: Callable[[str], Any]) -> None:
+    jekyll = oracle("page-lists-site-posts")["pages"][0]["content"]
+    body = site_client("page-lists-site-posts").get("/api/pages/recent").get_json()
+    assert compare(jekyll, body["html"]).agrees, (jekyll, body["html"])
+    assert body["html"].index("Second wind") < body["html"].index("First light")  # newest first, as site.posts
+    assert "There are 2 posts." in body["html"]

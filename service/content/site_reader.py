@@ -67,7 +67,7 @@ def read_site(content_dir: Path, site: SiteConfig, posts: list[Post], now: datet
     pages = [p for p in pages if preview or _shown(p[0], site, now)]
     links = LinkTable([*((p.path, p.url) for p in posts), *((d.path, d.url) for d, _, _ in pages + documents)],
                       site.baseurl)
-    values = {**site.values, "data": data}
+    values = {**site.values, "data": data, "posts": _liquid_posts(posts)}
     for doc, _own, data_ in pages + documents:
         _render(doc, data_, content_dir, values, links, site, content.problems)
     content.pages = sorted((p[0] for p in pages), key=lambda d: d.path)
@@ -150,6 +150,13 @@ def _render(doc: Document, data: dict[str, Any], content_dir: Path, values: dict
         doc.html = sanitise(body)
         doc.text = html_to_text(doc.html)
     problems.extend(Problem(doc.path, None, "warning", w) for w in dict.fromkeys(warnings))
+
+
+def _liquid_posts(posts: list[Post]) -> list[dict[str, Any]]:
+    """Return `site.posts` as a page's Liquid sees it in Jekyll: newest first, with rendered content and excerpt."""
+    return [{**p.meta, "title": p.title, "url": p.url, "id": p.id, "slug": p.slug, "date": p.date, "path": p.path,
+             "categories": p.categories, "tags": p.tags, "excerpt": p.excerpt_html, "content": p.html}
+            for p in posts]
 
 
 def _redirects(posts: list[Post], content: SiteContent, site: SiteConfig) -> list[Any]:
