@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from service import create_app
-from service.indexing import reindex
-from tests.helpers import REPO, shared_path
+from service.indexing import BuildSummary, reindex
+from tests.helpers import REPO, indexed_app, shared_path
 
 
 @pytest.fixture
@@ -27,13 +27,15 @@ def content_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def make_app(tmp_path: Path) -> Callable[..., Any]:
-    """Build a real index from a content folder and return an app serving it."""
+    """Build a real index from a content folder with `reindex` and return an app serving it.
 
-    def build(content: Path, **config: Any) -> Any:
-        index_dir = tmp_path / f"index-{content.name}"
-        reindex(content, index_dir, preview=bool(config.get("PREVIEW", False)))
-        return create_app({"TESTING": True, "CONTENT_DIR": str(content), "INDEX_DIR": str(index_dir),
-                           "PUBLIC_URL": "http://api.test", "SITE_URL": "https://blog.test", **config})
+    make_app(content, index_dir=None, *, skip_reindex=False, now=None, **config): index_dir defaults to
+    tmp_path/index-<folder name>; config overrides the defaults (PUBLIC_URL, SITE_URL, PREVIEW, tokens...);
+    skip_reindex serves an index the test built itself.
+    """
+
+    def build(content: Path, index_dir: Path | None = None, **options: Any) -> Any:
+        return indexed_app(content, index_dir or tmp_path / f"index-{content.name}", **options)
 
     return build
 
@@ -41,25 +43,51 @@ def make_app(tmp_path: Path) -> Callable[..., Any]:
 @pytest.fixture(scope="session")
 def sample_app(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """The repository's own sample content, indexed once for the session."""
-    index_dir = tmp_path_factory.mktemp("sample-index")
-    reindex(REPO / "content", index_dir)
-    return create_app({"TESTING": True, "CONTENT_DIR": str(REPO / "content"), "INDEX_DIR": str(index_dir),
-                       "PUBLIC_URL": "http://api.test", "SITE_URL": "https://blog.test"})
+    return indexed_app(REPO / "content", tmp_path_factory.mktemp("sample-index"))
+
+
+@dataclass(frozen=True)
+class CorpusIndex:
+    """A real site of ../shared, its index folder and what its one `reindex` reported."""
+
+    folder: Path
+    index_dir: Path
+    summary: BuildSummary
 
 
 @pytest.fixture(scope="session")
-def corpus_app(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Any]:
-    """Return an app over a real blog of ../shared/corpora (skipping without it), each indexed once a session."""
-    made: dict[str, Any] = {}
+def corpus_index(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., CorpusIndex]:
+    """Index a real site of ../shared (skipping without it) once a session, per preview setting.
 
-    def app(name: str) -> Any:
-        if name not in made:
-            corpus = shared_path("corpora", name)
-            index_dir = tmp_path_factory.mktemp(f"corpus-{name}")
-            reindex(corpus, index_dir)
-            made[name] = create_app({"TESTING": True, "CONTENT_DIR": str(corpus), "INDEX_DIR": str(index_dir),
-                                     "PUBLIC_URL": "http://api.test", "SITE_URL": "https://blog.test"})
-        return made[name]
+    corpus_index("18f-blog") is ../shared/corpora/18f-blog; a name with a slash ("corpora-site/jekyll-docs") is a
+    path under ../shared.
+    """
+    built: dict[tuple[str, bool], CorpusIndex] = {}
+
+    def index(name: str, preview: bool = False) -> CorpusIndex:
+        if (name, preview) not in built:
+            folder = shared_path(*name.split("/")) if "/" in name else shared_path("corpora", name)
+            index_dir = tmp_path_factory.mktemp(f"corpus-{name.replace('/', '-')}{'-preview' * preview}")
+            built[name, preview] = CorpusIndex(folder, index_dir, reindex(folder, index_dir, preview=preview))
+        return built[name, preview]
+
+    return index
+
+
+@pytest.fixture(scope="session")
+def corpus_app(corpus_index: Callable[..., CorpusIndex]) -> Callable[..., Any]:
+    """Return an app over a real site of ../shared, indexed once a session (see corpus_index).
+
+    Config overrides (SITE_URL, PREVIEW...) give another app over the same index; each app is made once.
+    """
+    made: dict[tuple[str, tuple[tuple[str, Any], ...]], Any] = {}
+
+    def app(name: str, **config: Any) -> Any:
+        key = (name, tuple(sorted(config.items())))
+        if key not in made:
+            corpus = corpus_index(name, preview=bool(config.get("PREVIEW", False)))
+            made[key] = indexed_app(corpus.folder, corpus.index_dir, skip_reindex=True, **config)
+        return made[key]
 
     return app
 

@@ -12,6 +12,7 @@ import urllib.error
 import urllib.request
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -132,12 +133,45 @@ def path_with(bin_dir: Path) -> str:
     return f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}"
 
 
-def served_client(content: Path, index: Path, **config: Any) -> Any:
-    """Return a Flask test client of the app serving index (built from content) as production serves it."""
-    from service import create_app
+def indexed_app(content: Path, index_dir: Path, *, skip_reindex: bool = False, now: datetime | None = None,
+                **config: Any) -> Any:
+    """Build a real index of content in index_dir (unless the test indexed it itself) and return the app serving it.
 
-    return create_app({"TESTING": True, "CONTENT_DIR": str(content), "INDEX_DIR": str(index),
-                       "PUBLIC_URL": "http://api.test", "SITE_URL": "https://blog.test", **config}).test_client()
+    The one place tests make apps; the `make_app` fixture and the module- and session-scoped corpus fixtures call it.
+    """
+    from service import create_app
+    from service.indexing import reindex
+
+    if not skip_reindex:
+        reindex(content, index_dir, preview=bool(config.get("PREVIEW", False)), now=now)
+    return create_app({"TESTING": True, "CONTENT_DIR": str(content), "INDEX_DIR": str(index_dir),
+                       "PUBLIC_URL": "http://api.test", "SITE_URL": "https://blog.test", **config})
+
+
+def served_client(content: Path, index_dir: Path, **config: Any) -> Any:
+    """Return a Flask test client of the app serving an index the test built itself (indexed_app's defaults)."""
+    return indexed_app(content, index_dir, skip_reindex=True, **config).test_client()
+
+
+def build_vocabulary(index_dir: Path) -> Any:
+    """The served build's stored vocabulary (completions and corrections), to compare two builds by."""
+    from service.search import current_build_dir
+    from service.search.whoosh.writer import SIDE_FILE
+
+    return orjson.loads((current_build_dir(index_dir) / SIDE_FILE).read_bytes())["fields"]  # type: ignore[operator]
+
+
+def comparable(body: Any) -> Any:
+    """Drop what legitimately differs between two answers from the same content: timings.
+
+    Scores stay: an incrementally updated build scores over its live documents only (search/whoosh/scoring.py),
+    so its scores, and the order of near ties, are a fresh build's.
+    """
+    if isinstance(body, dict):
+        return {k: comparable(v) for k, v in body.items() if k != "took_ms"}
+    if isinstance(body, list):
+        return [comparable(v) for v in body]
+    return body
 
 
 def listed_posts(client: Any) -> list[dict[str, Any]]:

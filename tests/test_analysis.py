@@ -9,10 +9,9 @@ from typing import Any
 
 import pytest
 
-from service.indexing import reindex
 from service.search import PostFilter, SearchRequest
 from service.search.analysis import chunks, fold
-from tests.helpers import FIXTURES
+from tests.helpers import FIXTURES, indexed_app
 
 SHAPES = FIXTURES / "token-shapes"
 _EDGE = re.compile(r"^[\s!-/:-@\[-`{-~“”‘’«»…—–]+|[\s!-/:-@\[-`{-~“”‘’«»…—–]+$")
@@ -88,11 +87,7 @@ def test_folding_is_nfkc_lower_case_without_accents() -> None:
 # -- every token shape, through the real reindex and search ----------------------------------------
 @pytest.fixture(scope="module")
 def shapes(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    index_dir = tmp_path_factory.mktemp("token-shapes")
-    reindex(SHAPES, index_dir)
-    from service import create_app
-
-    return create_app({"TESTING": True, "CONTENT_DIR": str(SHAPES), "INDEX_DIR": str(index_dir)})
+    return indexed_app(SHAPES, tmp_path_factory.mktemp("token-shapes"))
 
 
 def _found(app: Any, q: str, typos: bool = True) -> list[str]:

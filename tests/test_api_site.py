@@ -6,9 +6,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from service import create_app
 from service.indexing import reindex
-from tests.helpers import REPO
+from tests.helpers import REPO, served_client
 
 HERON = "grey-heron-pair-nests-at-millbrook-reservoir"
 
@@ -95,7 +94,7 @@ def test_an_edited_page_is_searched_after_an_incremental_build(tmp_path: Path) -
                      encoding="utf-8")
     summary = reindex(content, index_dir)
     assert (summary.mode, summary.updated) == ("incremental", 1)
-    client = create_app({"TESTING": True, "CONTENT_DIR": str(content), "INDEX_DIR": str(index_dir)}).test_client()
+    client = served_client(content, index_dir)
     assert client.get("/api/search?q=cooperative&type=page").get_json()["total"] == 1
     assert client.get("/api/search?q=independent&type=page").get_json()["total"] == 0
     assert "cooperative" in client.get("/api/pages/about").get_json()["text"]

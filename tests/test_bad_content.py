@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from service import create_app
 from service.indexing import reindex
-from tests.helpers import REPO, write_post
+from tests.helpers import REPO, indexed_app, served_client, write_post
 
 FM = "---\n{}\n---\nBody of a broken post.\n"
 
@@ -139,7 +138,7 @@ def test_duplicate_slug_serves_both_posts_and_warns_on_the_older(built: tuple[Pa
     content, index, summary = built
     dup = [p for p in summary.problems if p.path == "_posts/2024-01-01-good-one.md"]  # type: ignore[attr-defined]
     assert len(dup) == 1 and "duplicate slug 'good-one'" in dup[0].message and DUPLICATE in dup[0].message
-    client = _client(content, index)
+    client = served_client(content, index)
     newest = client.get("/api/posts/good-one").get_json()
     assert newest["title"] == "Duplicate of good one" and newest["other_ids"] == ["/2024/01/01/good-one"]
     older = client.get("/api/posts/by-id?id=/2024/01/01/good-one").get_json()
@@ -150,7 +149,7 @@ def test_duplicate_slug_serves_both_posts_and_warns_on_the_older(built: tuple[Pa
 
 def test_every_other_post_is_served(built: tuple[Path, Path, object]) -> None:
     content, index, _ = built
-    client = _client(content, index)
+    client = served_client(content, index)
     slugs = {item["slug"] for item in client.get("/api/posts?per_page=100").get_json()["items"]}
     assert {"good-one", "good-two", "invalid-utf8"} <= slugs
     hits = {h["slug"] for h in client.get("/api/search?q=heron").get_json()["items"]}
@@ -162,7 +161,7 @@ def test_every_other_post_is_served(built: tuple[Path, Path, object]) -> None:
 
 def test_content_check_names_them_too(built: tuple[Path, Path, object]) -> None:
     content, index, _ = built
-    app = create_app({"TESTING": True, "CONTENT_DIR": str(content), "INDEX_DIR": str(index)})
+    app = indexed_app(content, index, skip_reindex=True)
     result = app.test_cli_runner().invoke(args=["content", "check"])
     assert result.exit_code == 1
     assert "_posts/2024-03-01-invalid-yaml.md:2: error:" in result.output
@@ -182,12 +181,8 @@ def test_billion_laughs_front_matter_does_not_hang(tmp_path: Path) -> None:
     assert run.returncode == 0 and "1 posts indexed" in run.stdout, run.stderr
 
 
-def _client(content: Path, index: Path):  # type: ignore[no-untyped-def]
-    return create_app({"TESTING": True, "CONTENT_DIR": str(content), "INDEX_DIR": str(index)}).test_client()
-
-
 def _served(built: tuple[Path, Path, object], name: str) -> bool:
     content, index, _ = built
-    items = _client(content, index).get("/api/posts?per_page=100").get_json()["items"]
+    items = served_client(content, index).get("/api/posts?per_page=100").get_json()["items"]
     stem = name.split("-", 3)[-1].rsplit(".", 1)[0]
     return any(item["slug"] == stem for item in items)

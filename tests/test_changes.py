@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
 
-from service import create_app
 from service.changes import read_history
 from service.indexing import reindex
-from tests.helpers import REPO
+from tests.helpers import REPO, served_client
 
 TRAM = "_posts/2024-03-14-new-tram-timetables-cut-late-harbour-line-service.md"
-
-
-def _client(content: Path, index_dir: Path) -> Any:
-    return create_app({"TESTING": True, "CONTENT_DIR": str(content), "INDEX_DIR": str(index_dir),
-                       "SITE_URL": "https://site.test"}).test_client()
 
 
 def test_changes_since_a_build(tmp_path: Path) -> None:
@@ -30,7 +23,7 @@ def test_changes_since_a_build(tmp_path: Path) -> None:
     second = reindex(content, index_dir).build_id
     (content / "contact.md").unlink()
     third = reindex(content, index_dir).build_id
-    client = _client(content, index_dir)
+    client = served_client(content, index_dir, SITE_URL="https://site.test")
     one = client.get(f"/api/changes?since={first}&x=").status_code
     assert one == 400  # unknown parameter
     body = client.get(f"/api/changes?since={second}").get_json()
@@ -52,7 +45,7 @@ def test_history_that_does_not_reach_back_is_a_410(tmp_path: Path) -> None:
     content, index_dir = tmp_path / "content", tmp_path / "index"
     shutil.copytree(REPO / "content", content)
     reindex(content, index_dir)
-    client = _client(content, index_dir)
+    client = served_client(content, index_dir, SITE_URL="https://site.test")
     response = client.get("/api/changes?since=0123456789abcdef")
     assert response.status_code == 410 and response.mimetype == "application/problem+json"
     assert client.get("/api/changes").status_code == 400

@@ -5,20 +5,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from service import create_app
 from service.search import current_build_dir
-from tests.helpers import write_post
-
-
-def _app(content_dir: Path, index_dir: Path):  # type: ignore[no-untyped-def]
-    return create_app({"TESTING": True, "CONTENT_DIR": str(content_dir), "INDEX_DIR": str(index_dir)})
+from tests.helpers import indexed_app, write_post
 
 
 def test_reindex_publishes_a_build_and_summarises(content_dir: Path, tmp_path: Path) -> None:
     write_post(content_dir, "2024-01-01-one.md", "title: One", "Body one.\n")
     write_post(content_dir, "2024-01-02-broken.md", "title: [oops", "Body.\n")
     index_dir = tmp_path / "index"
-    result = _app(content_dir, index_dir).test_cli_runner().invoke(args=["reindex"])
+    result = indexed_app(content_dir, index_dir, skip_reindex=True).test_cli_runner().invoke(args=["reindex"])
     assert result.exit_code == 0, result.output
     last = result.output.strip().splitlines()[-1]
     assert "1 posts indexed" in last and "1 files skipped" in last
@@ -31,7 +26,7 @@ def test_reindex_publishes_a_build_and_summarises(content_dir: Path, tmp_path: P
 def test_reindex_switches_atomically_to_a_new_build(content_dir: Path, tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
     write_post(content_dir, "2024-01-01-one.md", "title: One", "Body one.\n")
-    app = _app(content_dir, index_dir)
+    app = indexed_app(content_dir, index_dir, skip_reindex=True)
     runner = app.test_cli_runner()
     runner.invoke(args=["reindex"])
     client = app.test_client()
@@ -44,7 +39,7 @@ def test_reindex_switches_atomically_to_a_new_build(content_dir: Path, tmp_path:
 
 def test_content_check_exits_non_zero_on_errors(content_dir: Path, tmp_path: Path) -> None:
     write_post(content_dir, "2024-01-01-one.md", "title: One", "Body one.\n")
-    runner = _app(content_dir, tmp_path / "index").test_cli_runner()
+    runner = indexed_app(content_dir, tmp_path / "index", skip_reindex=True).test_cli_runner()
     assert runner.invoke(args=["content", "check"]).exit_code == 0
     write_post(content_dir, "2024-01-02-bad.md", "title: Bad\ndate: 2024-13-45", "Body.\n")
     result = runner.invoke(args=["content", "check"])
@@ -64,7 +59,7 @@ def test_content_check_and_reindex_print_the_same_problems(content_dir: Path, tm
     write_post(content_dir, "2023-01-01-one.md", "title: Older one\nslug: one", "Same slug.\n")
     (content_dir / "_posts" / "2024-01-03-unclosed.md").write_text("---\ntitle: U\nNo end.\n", encoding="utf-8")
     write_post(content_dir, "2024-01-04-hidden-broken.md", "title: [oops", "Excluded.\n", folder="old/_posts")
-    runner = _app(content_dir, tmp_path / "index").test_cli_runner()
+    runner = indexed_app(content_dir, tmp_path / "index", skip_reindex=True).test_cli_runner()
     check, build = runner.invoke(args=["content", "check"]), runner.invoke(args=["reindex"])
     assert check.exit_code == 1 and build.exit_code == 0, build.output
     assert _problem_lines(check.output) == _problem_lines(build.output) == [
@@ -88,7 +83,8 @@ def test_content_check_reports_broken_pages_documents_and_data(content_dir: Path
     (content_dir / "_data").mkdir()
     (content_dir / "_data" / "menu.yml").write_text("- a\n- b: [\n", encoding="utf-8")
     (content_dir / "_data" / "ok.json").write_text('{"a": 1}', encoding="utf-8")
-    result = _app(content_dir, tmp_path / "index").test_cli_runner().invoke(args=["content", "check"])
+    runner = indexed_app(content_dir, tmp_path / "index", skip_reindex=True).test_cli_runner()
+    result = runner.invoke(args=["content", "check"])
     assert result.exit_code == 1
     lines = result.output.splitlines()
     assert any(line.startswith("broken.md:2: error: front matter is not valid YAML") for line in lines)

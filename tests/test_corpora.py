@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from service.content.loader import load_content
-from service.indexing import reindex
 from service.search import PostFilter, SearchRequest, open_index
-from tests.helpers import shared_path
 
 
 @pytest.mark.parametrize("name", ["jekyll-news", "18f-blog"])
-def test_corpus_indexes_and_reports_what_it_skips(name: str, tmp_path: Path) -> None:
-    corpus = shared_path("corpora", name)
-    summary = reindex(corpus, tmp_path / "index")
+def test_corpus_indexes_and_reports_what_it_skips(name: str, corpus_index: Callable[..., Any]) -> None:
+    built = corpus_index(name)
+    corpus, summary = built.folder, built.summary
     files = len(list((corpus / "_posts").rglob("*.md"))) + len(list((corpus / "_posts").rglob("*.markdown")))
     assert summary.files == files
     skipped = {p.path for p in summary.skipped}
@@ -25,7 +23,7 @@ def test_corpus_indexes_and_reports_what_it_skips(name: str, tmp_path: Path) -> 
     assert summary.posts >= 0.9 * files
     for problem in summary.skipped:
         assert problem.path.startswith("_posts/") and problem.message
-    index = open_index(tmp_path / "index" / "builds" / summary.build_id)
+    index = open_index(built.index_dir / "builds" / summary.build_id)
     try:
         newest = index.list_posts(PostFilter(), "-date", 1, 5)
         assert newest.total == summary.posts

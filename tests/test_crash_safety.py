@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from service import create_app
 from service.indexing import lock_is_free
 from service.layout import IndexLayout
 from service.search import current_build_dir
-from tests.helpers import REPO, write_post
+from tests.helpers import REPO, served_client, write_post
 
 pytestmark = pytest.mark.slow
 
@@ -47,7 +46,7 @@ def _wait_for_pause(process: subprocess.Popen[str], point: str) -> None:
 
 
 def _served(content: Path, index: Path) -> tuple[str, int, list[str]]:
-    client = create_app({"TESTING": True, "CONTENT_DIR": str(content), "INDEX_DIR": str(index)}).test_client()
+    client = served_client(content, index)
     health = client.get("/healthz").get_json()
     posts = client.get("/api/posts?per_page=100")
     search = client.get("/api/search?q=heron")

@@ -17,7 +17,7 @@ from service.search.whoosh.docsets import Bits, bits_of
 from service.search.whoosh.matching import AndNot
 from service.search.whoosh.planner import any_field, filter_query
 from service.search.whoosh.schema import stems
-from tests.helpers import REPO
+from tests.helpers import REPO, indexed_app
 
 
 def _index(app: Any) -> Any:
@@ -35,9 +35,6 @@ def test_bits_hold_exactly_their_documents() -> None:
 @pytest.fixture(scope="module")
 def many_posts(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """Sixty generated posts over a few categories, tags and years: enough for a multi-block posting list."""
-    from service import create_app
-    from service.indexing import reindex
-
     content = tmp_path_factory.mktemp("many") / "content"
     (content / "_posts").mkdir(parents=True)
     rng = random.Random(3)
@@ -48,9 +45,7 @@ def many_posts(tmp_path_factory: pytest.TempPathFactory) -> Any:
         (content / "_posts" / f"{2019 + n % 5}-0{1 + n % 9}-1{n % 9}-post-{n}.md").write_text(
             f"---\ntitle: Post {n} on {rng.choice(words)}\ncategories: [{['Sea', 'Land', 'Sky'][n % 3]}]\n"
             f"tags: [{rng.choice(words)}, {rng.choice(words)}]\n---\n{body}\n", encoding="utf-8")
-    index_dir = content.parent / "index"
-    reindex(content, index_dir)
-    return create_app({"TESTING": True, "CONTENT_DIR": str(content), "INDEX_DIR": str(index_dir)})
+    return indexed_app(content, content.parent / "index")
 
 
 FILTERS = [PostFilter(), PostFilter(category="sea"), PostFilter(tag="storm"), PostFilter(year=2021),

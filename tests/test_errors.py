@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +25,8 @@ def assert_problem(response: Any, status: int) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("code", sorted(default_exceptions))
-def test_every_http_error_code_has_the_one_shape(tmp_path: Path, code: int) -> None:
-    app = create_app({"TESTING": True, "CONTENT_DIR": str(tmp_path), "INDEX_DIR": str(tmp_path / "index")})
+def test_every_http_error_code_has_the_one_shape(make_app: Callable[..., Any], tmp_path: Path, code: int) -> None:
+    app = make_app(tmp_path, tmp_path / "index", skip_reindex=True)
 
     @app.get("/raise")
     def _raise() -> None:
@@ -48,8 +49,8 @@ def test_unexpected_exception_is_a_json_500_without_details(tmp_path: Path) -> N
     assert str(tmp_path) not in response.get_data(as_text=True) and "RuntimeError" not in body["detail"]
 
 
-def test_no_index_yet_is_503_saying_what_to_run(tmp_path: Path) -> None:
-    app = create_app({"TESTING": True, "CONTENT_DIR": str(tmp_path), "INDEX_DIR": str(tmp_path / "index")})
+def test_no_index_yet_is_503_saying_what_to_run(make_app: Callable[..., Any], tmp_path: Path) -> None:
+    app = make_app(tmp_path, tmp_path / "index", skip_reindex=True)
     body = assert_problem(app.test_client().get("/api/posts"), 503)
     assert "reindex" in body["detail"]
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import base64
 import io
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image as PILImage
 
-from service import create_app
 from service.content import images
 from service.content.images import ImageRefused, annotate_images, locate, probe
 from service.content.loader import load_content
@@ -172,14 +173,14 @@ def test_shared_images_name_every_visible_post_that_uses_them(content_dir: Path)
         assert [p["slug"] for p in image.meta["posts"]] == ["new", "old"] and image.meta["post_count"] == 2
 
 
-def test_content_check_reports_missing_corrupt_and_bomb_images(content_dir: Path, tmp_path: Path) -> None:
+def test_content_check_reports_missing_corrupt_and_bomb_images(content_dir: Path, make_app: Callable[..., Any]) -> None:
     (content_dir / "assets").mkdir()
     (content_dir / "assets" / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated")
     PILImage.new("1", (10_000, 10_000)).save(content_dir / "assets" / "bomb.png")
     write_image(content_dir / "assets" / "fine.png", (10, 10))
     write_post(content_dir, "2024-01-01-pictures.md", "title: Pictures\nimage: /assets/gone.png",
                "![broken](/assets/broken.jpg)\n\n![bomb](/assets/bomb.png)\n\n![fine](/assets/fine.png)\n")
-    app = create_app({"TESTING": True, "CONTENT_DIR": str(content_dir), "INDEX_DIR": str(tmp_path / "index")})
+    app = make_app(content_dir, skip_reindex=True)
     result = app.test_cli_runner().invoke(args=["content", "check"])
     assert result.exit_code == 0, result.output  # image problems are warnings: the post is still served
     lines = [line for line in result.output.splitlines() if line.startswith("_posts/2024-01-01-pictures.md")]

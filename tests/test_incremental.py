@@ -9,15 +9,8 @@ from typing import Any
 
 import orjson
 
-from service import create_app
 from service.indexing import reindex
-from tests.helpers import listed_posts, shared_path, write_post
-from tests.test_indexing import _vocabulary, comparable
-
-
-def _client(content: Path, index: Path) -> Any:
-    return create_app({"TESTING": True, "CONTENT_DIR": str(content), "INDEX_DIR": str(index),
-                       "PUBLIC_URL": "http://api.test", "SITE_URL": "https://blog.test"}).test_client()
+from tests.helpers import build_vocabulary, comparable, listed_posts, served_client, shared_path, write_post
 
 
 def _all_posts(client: Any) -> dict[str, dict[str, Any]]:
@@ -30,7 +23,7 @@ def test_edit_add_delete_on_the_18f_blog(tmp_path: Path) -> None:
     shutil.copytree(shared_path("corpora", "18f-blog"), content, symlinks=True)
     index = tmp_path / "index"
     full = reindex(content, index)
-    client = _client(content, index)
+    client = served_client(content, index)
     before = _all_posts(client)
     assert len(before) == full.posts > 400
 
@@ -64,8 +57,9 @@ def test_edit_add_delete_on_the_18f_blog(tmp_path: Path) -> None:
     keys = [orjson.loads((i / "current" / "build.json").read_bytes())["key"] for i in (index, tmp_path / "fresh")]
     assert keys[0] == keys[1], "the program's code changed between the two builds"
     assert fresh.build_id == step.build_id, "the same content must give the same build id however it was built"
-    assert _vocabulary(index) == _vocabulary(tmp_path / "fresh"), "completions and corrections differ"
-    client, other = _client(content, index), _client(content, tmp_path / "fresh")  # made together: same code
+    assert build_vocabulary(index) == build_vocabulary(tmp_path / "fresh"), "completions and corrections differ"
+    # made together: same code
+    client, other = served_client(content, index), served_client(content, tmp_path / "fresh")
     for url in ("/api/posts?per_page=100", "/api/posts?per_page=100&page=3", "/api/posts?sort=title&per_page=50",
                 "/api/categories", "/api/quotes?per_page=100", "/api/images?per_page=100",
                 f"/api/posts/by-id?id={edited_id}", "/api/search?q=government+services&per_page=50",
@@ -110,8 +104,8 @@ def _same_as_a_fresh_build(content: Path, index: Path, tmp_path: Path, now: date
     fresh = reindex(content, fresh_index, now=now, full=True)
     assert summary.mode == "incremental", (step, summary.line())
     assert summary.build_id == fresh.build_id and summary.problems == fresh.problems, step
-    assert _vocabulary(index) == _vocabulary(fresh_index), step
-    client, other = _client(content, index), _client(content, fresh_index)
+    assert build_vocabulary(index) == build_vocabulary(fresh_index), step
+    client, other = served_client(content, index), served_client(content, fresh_index)
     posts = listed_posts(client)
     urls = [*SMALL_URLS, *(f"/api/posts/by-id?id={p['id']}" for p in posts),
             *(f"/api/posts/{p['slug']}" for p in posts), *(f"/api/posts/{p['slug']}/related" for p in posts)]

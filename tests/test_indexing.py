@@ -7,12 +7,10 @@ import shutil
 import sqlite3
 import time
 from pathlib import Path
-from typing import Any
 
 import orjson
 import pytest
 
-from service import create_app
 from service.content.cache import ParseCache
 from service.content.loader import load_content
 from service.indexing import (
@@ -28,7 +26,7 @@ from service.indexing import (
 from service.layout import IndexLayout
 from service.search import current_build_dir
 from service.search.documents import post_record
-from tests.helpers import REPO, write_post
+from tests.helpers import REPO, build_vocabulary, comparable, indexed_app, served_client, write_post
 
 ENDPOINTS = ("/api/posts", "/api/posts?page=2&per_page=3", "/api/categories", "/api/quotes", "/api/images",
              "/api/search?q=river", "/api/search?q=council&facets=category,year", "/api/posts/beta",
@@ -41,13 +39,8 @@ def _three_posts(content: Path) -> None:
     write_post(content, "2024-03-01-gamma.md", "title: Gamma tram\ncategories: [Transport]", "> Trams run late.\n")
 
 
-def _app(content: Path, index: Path) -> Any:
-    return create_app({"TESTING": True, "CONTENT_DIR": str(content), "INDEX_DIR": str(index),
-                       "PUBLIC_URL": "http://api.test", "SITE_URL": "https://blog.test"})
-
-
 def _slugs(index: Path, content: Path) -> list[str]:
-    body = _app(content, index).test_client().get("/api/posts?per_page=100").get_json()
+    body = served_client(content, index).get("/api/posts?per_page=100").get_json()
     return [item["slug"] for item in body["items"]]
 
 
@@ -70,7 +63,7 @@ def test_edit_add_delete_update_only_those_posts(content_dir: Path, tmp_path: Pa
     assert summary.mode == "incremental", summary.line()
     assert (summary.updated, summary.added, summary.removed, summary.parsed) == (1, 1, 1, 2)
     assert _slugs(index, content_dir) == ["delta", "gamma", "beta"]
-    client = _app(content_dir, index).test_client()
+    client = served_client(content_dir, index)
     assert client.get("/api/posts/beta").get_json()["title"] == "Beta budget revised"
     assert client.get("/api/posts/alpha").status_code == 404
     assert client.get("/api/search?q=heron").get_json()["total"] == 0
@@ -87,33 +80,15 @@ def test_incremental_and_full_builds_of_the_same_content_are_the_same_build(cont
     fresh = reindex(content_dir, tmp_path / "fresh", full=True)
     assert stepped.mode == "incremental" and fresh.mode == "full"
     assert stepped.build_id == fresh.build_id
-    one, two = (_app(content_dir, tmp_path / name).test_client() for name in ("steps", "fresh"))
+    one, two = (served_client(content_dir, tmp_path / name) for name in ("steps", "fresh"))
     for url in ENDPOINTS:
         a, b = one.get(url), two.get(url)
         assert a.status_code == b.status_code == 200, url
         assert comparable(a.get_json()) == comparable(b.get_json()), url
         assert a.headers.get("ETag") == b.headers.get("ETag"), url
     assert one.get("/healthz").get_json()["build_id"] == two.get("/healthz").get_json()["build_id"]
-    assert _vocabulary(tmp_path / "steps") == _vocabulary(tmp_path / "fresh"), "completions and corrections differ"
-
-
-def _vocabulary(index: Path) -> Any:
-    from service.search.whoosh.writer import SIDE_FILE
-
-    return orjson.loads((current_build_dir(index) / SIDE_FILE).read_bytes())["fields"]  # type: ignore[operator]
-
-
-def comparable(body: Any) -> Any:
-    """Drop what legitimately differs between two answers from the same content: timings.
-
-    Scores stay: an incrementally updated build scores over its live documents only (search/whoosh/scoring.py),
-    so its scores, and the order of near ties, are a fresh build's.
-    """
-    if isinstance(body, dict):
-        return {k: comparable(v) for k, v in body.items() if k != "took_ms"}
-    if isinstance(body, list):
-        return [comparable(v) for v in body]
-    return body
+    steps, fresh = build_vocabulary(tmp_path / "steps"), build_vocabulary(tmp_path / "fresh")
+    assert steps == fresh, "completions and corrections differ"
 
 
 def test_config_change_forces_a_full_build(content_dir: Path, tmp_path: Path) -> None:
@@ -122,7 +97,7 @@ def test_config_change_forces_a_full_build(content_dir: Path, tmp_path: Path) ->
     (content_dir / "_config.yml").write_text("permalink: /:title/\n")
     summary = reindex(content_dir, tmp_path / "index")
     assert summary.mode == "full" and summary.parsed == 3
-    assert _app(content_dir, tmp_path / "index").test_client().get("/api/posts/beta").get_json()["url"].endswith(
+    assert served_client(content_dir, tmp_path / "index").get("/api/posts/beta").get_json()["url"].endswith(
         "/beta/")
 
 
@@ -145,7 +120,7 @@ def test_a_replaced_image_invalidates_the_cached_parse(content_dir: Path, tmp_pa
     Image.new("RGB", (60, 30)).save(content_dir / "assets" / "pic.png")
     summary = reindex(content_dir, tmp_path / "index")
     assert summary.parsed == 1 and summary.updated == 1
-    image = _app(content_dir, tmp_path / "index").test_client().get("/api/posts/pic").get_json()["image"]
+    image = served_client(content_dir, tmp_path / "index").get("/api/posts/pic").get_json()["image"]
     assert (image["width"], image["height"]) == (60, 30)  # the new file's size: the parse is fresh, not cached
 
 
@@ -217,7 +192,7 @@ def test_last_reindex_is_recorded(content_dir: Path, tmp_path: Path) -> None:
 
 def test_reindex_command_full_and_summary(content_dir: Path, tmp_path: Path) -> None:
     _three_posts(content_dir)
-    runner = _app(content_dir, tmp_path / "index").test_cli_runner()
+    runner = indexed_app(content_dir, tmp_path / "index", skip_reindex=True).test_cli_runner()
     first = runner.invoke(args=["reindex"])
     assert first.exit_code == 0, first.output
     write_post(content_dir, "2024-04-01-delta.md", "title: Delta", "Body.\n")
@@ -229,7 +204,7 @@ def test_reindex_command_full_and_summary(content_dir: Path, tmp_path: Path) -> 
 
 def test_reindex_command_exits_non_zero_while_another_runs(content_dir: Path, tmp_path: Path) -> None:
     _three_posts(content_dir)
-    runner = _app(content_dir, tmp_path / "index").test_cli_runner()
+    runner = indexed_app(content_dir, tmp_path / "index", skip_reindex=True).test_cli_runner()
     with reindex_lock(tmp_path / "index"):
         result = runner.invoke(args=["reindex"])
     assert result.exit_code == 1 and "another reindex is running" in result.output
@@ -247,7 +222,7 @@ def test_words_of_a_post_taken_down_leave_completions_and_corrections(content_di
     write_post(content_dir, "2024-04-01-secret.md", "title: Leaked", "The codename is xylophonist.\n")
     index = tmp_path / "index"
     reindex(content_dir, index)
-    client = _app(content_dir, index).test_client()
+    client = served_client(content_dir, index)
     assert "xylophonist" in client.get("/api/search/suggest?q=xyloph").get_data(as_text=True)
     write_post(content_dir, "2024-04-01-secret.md", "title: Leaked\npublished: false", "Codename xylophonist.\n")
     assert reindex(content_dir, index).mode == "incremental"

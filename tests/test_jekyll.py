@@ -23,7 +23,7 @@ from service.content.loader import load_content
 from service.content.rubytime import RubyDateError, ruby_time_parse
 from service.content.site import load_site_config
 from service.indexing import reindex
-from tests.helpers import FIXTURES, listed_posts, served_client
+from tests.helpers import FIXTURES, indexed_app, listed_posts, served_client
 
 EDGE = FIXTURES / "edge-cases"
 FIELDS = ("id", "url", "slug", "title", "date", "categories", "tags", "shown_by_default")
@@ -37,8 +37,7 @@ def _fold(text: str) -> str:
 
 def _served(site: Path, index: Path, *, preview: bool) -> tuple[Any, dict[str, dict[str, Any]]]:
     """Build site through the real reindex (at NOW) and return a client and every listed post by id."""
-    reindex(site, index, preview=preview, now=NOW)
-    client = served_client(site, index, PREVIEW=preview, SITE_URL=SITE_URL)
+    client = indexed_app(site, index, now=NOW, PREVIEW=preview, SITE_URL=SITE_URL).test_client()
     return client, {p["id"]: p for p in listed_posts(client)}
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.bodycompare import compare
-from service import create_app
 from service.content.liquid import LinkTable, render_liquid
 from service.indexing import reindex
+from tests.helpers import indexed_app
 
 SITE = {"title": "oracle", "url": "https://example.org", "baseurl": "/blog", "author": {"name": "Ada"}}
 LINKS = LinkTable([("_posts/2024-01-21-categories-string.md", "/blog/release/notes/2024/01/21/categories-string.html"),
@@ -111,7 +111,7 @@ def test_editing_an_include_re_renders_the_posts_on_the_next_reindex(tmp_path: P
     reindex(site, index)
     (site / "_includes" / "inner.html").write_text("<span>changed {{ include.label }}</span>\n", encoding="utf-8")
     reindex(site, index)
-    app = create_app({"TESTING": True, "CONTENT_DIR": str(site), "INDEX_DIR": str(index)})
+    app = indexed_app(site, index, skip_reindex=True)
     assert "<span>changed warm</span>" in app.test_client().get("/api/posts/include-with-parameters").get_json()["html"]
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import orjson
 
-from service import create_app
 from service.content.files import SourceFile
 from service.content.loader import load_content, load_post
 from service.content.site import SiteConfig
@@ -145,8 +146,8 @@ def test_broken_fixtures_are_each_reported_with_line_and_reason() -> None:
     assert {p.slug for p in result.posts} == {"latin-1-bytes", "post-url-to-missing-post"}
 
 
-def test_content_check_names_every_problem_and_exits_non_zero() -> None:
-    runner = create_app({"TESTING": True, "CONTENT_DIR": str(BROKEN)}).test_cli_runner()
+def test_content_check_names_every_problem_and_exits_non_zero(make_app: Callable[..., Any]) -> None:
+    runner = make_app(BROKEN, skip_reindex=True).test_cli_runner()
     result = runner.invoke(args=["content", "check"])
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
@@ -158,9 +159,9 @@ def test_content_check_names_every_problem_and_exits_non_zero() -> None:
     assert {"path", "line", "severity", "message"} <= set(as_json["problems"][0])
 
 
-def test_content_check_passes_on_the_edge_case_site() -> None:
+def test_content_check_passes_on_the_edge_case_site(make_app: Callable[..., Any]) -> None:
     site = FIXTURES / "edge-cases" / "jekyll-site"
-    result = create_app({"TESTING": True, "CONTENT_DIR": str(site)}).test_cli_runner().invoke(args=["content", "check"])
+    result = make_app(site, skip_reindex=True).test_cli_runner().invoke(args=["content", "check"])
     assert result.exit_code == 0, result.output
     expected = "_posts/2024-02-12-include-and-plugin-tags.md:4: warning: {% include note.html %} was dropped"
     assert expected in result.output
@@ -234,8 +235,8 @@ def test_a_post_loaded_alone_still_resolves_post_url(content_dir: Path) -> None:
     assert post is not None and "2024-01-01-gone" in problems[0].message
 
 
-def test_reindex_reports_the_same_problems_and_skips_only_errors(tmp_path: Path) -> None:
-    app = create_app({"TESTING": True, "CONTENT_DIR": str(BROKEN), "INDEX_DIR": str(tmp_path / "index")})
+def test_reindex_reports_the_same_problems_and_skips_only_errors(make_app: Callable[..., Any]) -> None:
+    app = make_app(BROKEN, skip_reindex=True)
     runner = app.test_cli_runner()
     checked = {line for line in runner.invoke(args=["content", "check"]).output.splitlines() if ": " in line
                and line.startswith("_posts/")}

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import orjson
-import pytest
 from flask import Flask
 
-from service import create_app
 from service.indexing import reindex
 from service.schemas.pages import MEDIA_MARK, SITE_MARK, compile_schema, finish
 from service.schemas.responses import PostSchema
 from service.search import current_build_dir
 from service.search.pages import open_pages
-from tests.helpers import REPO, shared_path, write_post
+from tests.helpers import REPO, indexed_app, write_post
 
 
 def _computed(client: Any, slug: str) -> Any:
@@ -43,13 +42,8 @@ def test_stored_bodies_equal_the_computed_answer(sample_app: Any) -> None:
     assert _check_every_post(sample_app) >= 10
 
 
-def test_stored_bodies_equal_the_computed_answer_on_a_real_blog(tmp_path: Path) -> None:
-    corpus = shared_path("corpora", "18f-blog")
-    if not corpus.is_dir():
-        pytest.skip("../shared/corpora/18f-blog is not here (a clone without ../shared)")
-    reindex(corpus, tmp_path / "index")
-    app = create_app({"TESTING": True, "CONTENT_DIR": str(corpus), "INDEX_DIR": str(tmp_path / "index"),
-                      "PUBLIC_URL": "https://api.example", "SITE_URL": "https://18f.example"})
+def test_stored_bodies_equal_the_computed_answer_on_a_real_blog(corpus_app: Callable[..., Any]) -> None:
+    app = corpus_app("18f-blog", PUBLIC_URL="https://api.example", SITE_URL="https://18f.example")
     assert _check_every_post(app) > 400
 
 
@@ -58,8 +52,7 @@ def test_absolute_urls_follow_the_served_settings_not_the_build(tmp_path: Path) 
     reindex(REPO / "content", index_dir)
     bodies = []
     for base in ("https://one.example", "https://two.example/blog"):
-        app = create_app({"TESTING": True, "CONTENT_DIR": str(REPO / "content"), "INDEX_DIR": str(index_dir),
-                          "PUBLIC_URL": base + "/api", "SITE_URL": base})
+        app = indexed_app(REPO / "content", index_dir, skip_reindex=True, PUBLIC_URL=base + "/api", SITE_URL=base)
         slug = app.test_client().get("/api/posts?per_page=1").get_json()["items"][0]["slug"]
         body = app.test_client().get(f"/api/posts/{slug}").get_json()
         assert body["url"].startswith(base + "/") and body["next"] is None or body["url"].startswith(base)
@@ -92,8 +85,7 @@ def test_incremental_build_rewrites_the_edited_post_and_its_neighbours(content_d
     write_post(content_dir, "2024-01-04-day-4.md", "title: Day four, edited", "An edited body.\n")
     summary = reindex(content_dir, index_dir)
     assert summary.mode == "incremental"
-    app = create_app({"TESTING": True, "CONTENT_DIR": str(content_dir), "INDEX_DIR": str(index_dir)})
-    _check_every_post(app)
+    _check_every_post(indexed_app(content_dir, index_dir, skip_reindex=True))
     second = open_pages(current_build_dir(index_dir))
     changed = {slug for slug in (f"day-{d}" for d in range(1, 8)) if first.get(slug) != second.get(slug)}
     assert changed == {"day-3", "day-4", "day-5"}

@@ -12,9 +12,7 @@ import orjson
 import pytest
 from PIL import Image
 
-from service import create_app
-from service.indexing import reindex
-from tests.helpers import REPO, write_post
+from tests.helpers import REPO, indexed_app, write_post
 
 # Words that exist only in posts that must stay hidden: none may surface through any endpoint.
 SECRETS = {"draft": "zanzibarquill", "future": "quorvexlantern", "unpublished": "mordantglimmer"}
@@ -106,13 +104,9 @@ def _make_content(root: Path) -> Path:
 def site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("security")
     content = _make_content(root)
-    reindex(content, root / "index")
-    reindex(content, root / "preview", preview=True)
-    base = {"TESTING": True, "CONTENT_DIR": str(content), "PUBLIC_URL": "http://api.test",
-            "SITE_URL": "https://blog.test"}
     return {"root": root, "content": content,
-            "client": create_app({**base, "INDEX_DIR": str(root / "index")}).test_client(),
-            "preview": create_app({**base, "INDEX_DIR": str(root / "preview"), "PREVIEW": True}).test_client()}
+            "client": indexed_app(content, root / "index").test_client(),
+            "preview": indexed_app(content, root / "preview", PREVIEW=True).test_client()}
 
 
 # -- /media/ ---------------------------------------------------------------------------------------------------

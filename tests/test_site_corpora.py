@@ -8,26 +8,22 @@ agrees on title, description, url and baseurl; every post carries the authors it
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from service import create_app
-from service.indexing import reindex
-from tests.helpers import shared_path, site_oracle_differences
+from tests.helpers import site_oracle_differences
 
 SITES = ("jekyll-docs", "18f-site")
 
 
 @pytest.fixture(scope="module", params=SITES)
-def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, dict[str, Any]]:
-    folder = shared_path("corpora-site", request.param)
-    index_dir = tmp_path_factory.mktemp(f"site-{request.param}")
-    reindex(folder, index_dir)
-    app = create_app({"TESTING": True, "CONTENT_DIR": str(folder), "INDEX_DIR": str(index_dir),
-                      "PUBLIC_URL": "http://api.test", "SITE_URL": "https://site.test"})
-    return app.test_client(), json.loads(Path(folder, "jekyll-site-oracle.json").read_text(encoding="utf-8"))
+def site(request: pytest.FixtureRequest, corpus_app: Callable[..., Any]) -> tuple[Any, dict[str, Any]]:
+    app = corpus_app(f"corpora-site/{request.param}", SITE_URL="https://site.test")
+    oracle = Path(app.config["CONTENT_DIR"], "jekyll-site-oracle.json").read_text(encoding="utf-8")
+    return app.test_client(), json.loads(oracle)
 
 
 def test_site_is_served_as_jekyll_made_it(site: tuple[Any, dict[str, Any]]) -> None:

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from service import create_app, webhook
+from service import webhook
 from service.indexing import reindex
-from tests.helpers import REPO, free_port
+from tests.helpers import REPO, free_port, served_client
 
 
 class Receiver(http.server.ThreadingHTTPServer):
@@ -109,8 +109,7 @@ def test_a_failed_delivery_is_retried_with_backoff(site: Path, tmp_path: Path, r
     while (webhook.last_delivery(index_dir) or {}).get("status") != "delivered" and time.monotonic() < deadline:
         time.sleep(0.05)
     assert webhook.last_delivery(index_dir)["attempts"] == 3
-    app = create_app({"TESTING": True, "CONTENT_DIR": str(site), "INDEX_DIR": str(index_dir)})
-    assert app.test_client().get("/readyz").get_json()["webhook"]["status"] == "delivered"
+    assert served_client(site, index_dir).get("/readyz").get_json()["webhook"]["status"] == "delivered"
 
 
 @pytest.mark.parametrize("receiver", [{"hang": 8.0}], indirect=True)
@@ -137,7 +136,7 @@ def test_a_receiver_that_is_down_is_reported_in_readyz(site: Path, tmp_path: Pat
     deadline = time.monotonic() + 10
     while webhook.last_delivery(index_dir) is None and time.monotonic() < deadline:
         time.sleep(0.05)
-    ready = create_app({"TESTING": True, "CONTENT_DIR": str(site), "INDEX_DIR": str(index_dir)}).test_client()
+    ready = served_client(site, index_dir)
     body = ready.get("/readyz").get_json()
     assert body["build_id"] == summary.build_id and body["webhook"]["status"] == "failed"
     assert body["webhook"]["attempts"] == webhook.ATTEMPTS and "Connection" in body["webhook"]["error"]

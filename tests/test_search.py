@@ -1,4 +1,4 @@
-"""The search engine's parts: highlighting, the vocabulary behind typos, facet counting, and ranking rules."""
+"""Search through the index interface (service.search) over a small real index: ranking rules, facets, suggest."""
 
 from __future__ import annotations
 
@@ -9,100 +9,10 @@ from typing import Any
 
 import pytest
 
-from service.search import Manifest, PostFilter, SearchRequest, current_build_dir, open_index, shared, vocabulary
-from service.search.facets import FacetTable, encode_keys, site_facets
-from service.search.highlight import Marker
-from service.search.whoosh.schema import stem_key
+from service.search import PostFilter, SearchRequest, current_build_dir, open_index, shared, vocabulary
 from tests.helpers import write_post
 
 
-# -- highlighting -------------------------------------------------------------------------------
-def _marker(*words: str) -> Marker:
-    return Marker({stem_key(w) for w in words}, stem_key)
-
-
-def test_mark_escapes_everything_but_the_marks() -> None:
-    marked = _marker("heron").mark('Herons & <script>alert("x")</script> herons')
-    assert marked == '<mark>Herons</mark> &amp; &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; <mark>herons</mark>'
-    assert "class=" not in marked
-
-
-def test_every_word_form_of_a_stem_is_marked() -> None:
-    assert _marker("library").mark("Libraries and the library's librarian") == (
-        "<mark>Libraries</mark> and the <mark>library</mark>&#x27;s librarian")
-
-
-def test_snippet_is_about_160_characters_around_the_densest_matches() -> None:
-    text = ("Filler words about nothing in particular. " * 12 + "The grey heron nested on the island. "
-            + "More filler follows here. " * 12 + "A lone heron again.")
-    snippet = _marker("heron", "island").snippet(text)
-    plain = snippet.replace("<mark>", "").replace("</mark>", "")
-    assert snippet.startswith("…") and snippet.endswith("…")
-    assert "<mark>heron</mark> nested on the <mark>island</mark>" in snippet
-    assert 100 <= len(plain) <= 175
-
-
-def test_snippet_without_a_match_is_the_opening() -> None:
-    text = "Opening words of the body. " * 20
-    assert _marker("zebra").snippet(text).startswith("Opening words of the body.")
-
-
-def test_short_text_is_whole_and_unmarked_stop_words_stay_plain() -> None:
-    assert _marker("heron").snippet("The heron.") == "The <mark>heron</mark>."
-    assert Marker(set(), stem_key, {"the"}).mark("The heron") == "<mark>The</mark> heron"
-
-
-# -- vocabulary ---------------------------------------------------------------------------------
-@pytest.fixture
-def vocab() -> vocabulary.Vocabulary:
-    return vocabulary.Vocabulary([("heron", 5), ("herons", 2), ("hero", 9), ("lighthouse", 3), ("marathon", 4),
-                                  ("mark", 7), ("market", 8), ("march", 1), ("cat", 3)])
-
-
-def test_corrections_respect_the_budget_and_the_first_letter(vocab: vocabulary.Vocabulary) -> None:
-    assert [t for t, _ in vocab.corrections("herron", 1, 5)] == ["heron"]
-    assert vocab.corrections("lihgthuose", 1, 5) == []
-    assert vocab.corrections("lihgthouse", 2, 5) == [("lighthouse", 1)]  # a swap is one typo
-    assert vocab.corrections("geron", 1, 5) == []  # a first-letter typo is not looked for
-    assert vocab.corrections("cat", 0, 5) == []
-
-
-def test_completions_most_used_first(vocab: vocabulary.Vocabulary) -> None:
-    assert vocab.completions("mar", 3) == ["market", "mark", "marathon"]
-    assert vocab.completions("zz", 3) == []
-
-
-def test_saved_vocabulary_is_ignored_for_another_generation(tmp_path: Path, vocab: vocabulary.Vocabulary) -> None:
-    path = tmp_path / vocabulary.FILE
-    vocabulary.save(path, {"words": vocab}, generation=3)
-    loaded = vocabulary.load(path, 3)
-    assert loaded is not None and loaded["words"].terms == vocab.terms
-    assert vocabulary.load(path, 4) is None
-    assert vocabulary.load(tmp_path / "absent.json", 3) is None
-
-
-# -- facets -------------------------------------------------------------------------------------
-def test_facet_table_counts_multi_valued_fields_with_display_names() -> None:
-    manifest = Manifest(categories=[{"name": "City Hall", "slug": "city-hall", "count": 2}],
-                        tags=[{"name": "Bikes", "slug": "bikes", "count": 1}])
-    rows = [encode_keys(["city-hall", "transport"], ["bikes"], "2023"), encode_keys(["city-hall"], [], "2024"),
-            encode_keys([], [], "2024")]
-    counted = FacetTable(rows, manifest).count([0, 1, 2], ("category", "tag", "year"))
-    assert counted["category"][0] == {"value": "city-hall", "slug": "city-hall", "name": "City Hall", "count": 2}
-    assert [v["value"] for v in counted["category"]] == ["city-hall", "transport"]
-    assert counted["tag"] == [{"value": "bikes", "slug": "bikes", "name": "Bikes", "count": 1}]
-    assert [(v["value"], v["count"]) for v in counted["year"]] == [("2024", 2), ("2023", 1)]
-
-
-def test_site_facets_come_from_the_manifest() -> None:
-    manifest = Manifest(categories=[{"name": "A", "slug": "a", "count": 3}], tags=[],
-                        archive=[{"year": 2024, "month": 5, "count": 2}, {"year": 2024, "month": 1, "count": 1}])
-    assert site_facets(manifest, ("category", "year")) == {
-        "category": [{"value": "a", "slug": "a", "name": "A", "count": 3}],
-        "year": [{"value": "2024", "slug": "2024", "name": "2024", "count": 3}]}
-
-
-# -- ranking rules over a small real index ------------------------------------------------------
 @pytest.fixture
 def tiny(content_dir: Path, make_app: Callable[..., Any]) -> Any:
     """Four posts made to test one rule each, indexed for real."""
@@ -235,20 +145,3 @@ def test_highlights_mark_only_matched_words_in_titles(tiny: Any) -> None:
     assert hit["highlights"]["title"] == "Lighthouse <mark>keepers</mark> remember"
     assert hit["matched_fields"] == ["title", "excerpt", "body"]
     assert Counter(hit["highlights"]["body"].split("<mark>"))  # a snippet is present
-
-
-def test_mapped_reader_reads_like_a_file_without_copying_the_whole_view() -> None:
-    import io
-    import pickle
-
-    from service.search.whoosh.storage import _MappedReader
-
-    data = b"first line\nsecond\n" + pickle.dumps({"terms": [1, 2, 3]}, protocol=0) + b"tail"
-    mapped, plain = _MappedReader(memoryview(data)), io.BytesIO(data)
-    assert mapped.readline() == plain.readline() == b"first line\n"
-    assert mapped.readline(3) == plain.readline(3) == b"sec"
-    assert mapped.readline() == plain.readline()
-    assert pickle.load(mapped) == pickle.load(plain) == {"terms": [1, 2, 3]}
-    assert mapped.read() == plain.read() == b"tail"
-    assert mapped.seek(-4, 2) == plain.seek(-4, 2) and mapped.read(2) == plain.read(2) == b"ta"
-    assert mapped.seek(1, 1) == plain.seek(1, 1) and mapped.tell() == plain.tell()

@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from service import create_app
 from service.indexing import reindex, reindex_lock
-from tests.helpers import write_post
+from tests.helpers import served_client, write_post
 
 TOKEN = "s3cret-token-for-tests"
 
@@ -24,8 +23,7 @@ def site(content_dir: Path, tmp_path: Path) -> tuple[Path, Path]:
 
 def _client(site: tuple[Path, Path], token: str = TOKEN) -> Any:
     content, index = site
-    return create_app({"TESTING": True, "CONTENT_DIR": str(content), "INDEX_DIR": str(index),
-                       "REINDEX_TOKEN": token}).test_client()
+    return served_client(content, index, REINDEX_TOKEN=token)
 
 
 def _auth(token: str = TOKEN) -> dict[str, str]:

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from service.indexing import BuildSummary, reindex
-from tests.helpers import served_client, shared_path
+from service.indexing import BuildSummary
 
 FIELDS = ("id", "url", "slug", "title", "date", "categories", "tags", "shown_by_default")
 # Posts whose front matter is not valid YAML may be skipped: none in either corpus (a tab after a value, which
@@ -38,9 +38,6 @@ class Served:
     oracle: list[dict[str, Any]]
 
 
-_served: dict[str, Served] = {}
-
-
 def _all(client: Any) -> list[dict[str, Any]]:
     items, page = [], 1
     while True:
@@ -52,17 +49,21 @@ def _all(client: Any) -> list[dict[str, Any]]:
         page += 1
 
 
-def _load(name: str, tmp_path_factory: pytest.TempPathFactory) -> Served:
-    if name not in _served:
-        corpus = shared_path("corpora", name)
-        oracle = json.loads((corpus / "jekyll-oracle.json").read_text(encoding="utf-8"))["posts"]
-        every, default = tmp_path_factory.mktemp(f"{name}-preview"), tmp_path_factory.mktemp(f"{name}-default")
-        summary = reindex(corpus, every, preview=True)
-        reindex(corpus, default)
-        client = served_client(corpus, every, PREVIEW=True, SITE_URL=SITE_URL)
-        shown = {p["id"] for p in _all(served_client(corpus, default, SITE_URL=SITE_URL))}
-        _served[name] = Served(summary, {p["id"]: p for p in _all(client)}, shown, client, oracle)
-    return _served[name]
+@pytest.fixture(scope="module")
+def load(corpus_index: Callable[..., Any], corpus_app: Callable[..., Any]) -> Callable[[str], Served]:
+    """Return what a corpus serves (its PREVIEW and default builds, each indexed once a session), read once a module."""
+    made: dict[str, Served] = {}
+
+    def served(name: str) -> Served:
+        if name not in made:
+            preview = corpus_index(name, preview=True)
+            oracle = json.loads((preview.folder / "jekyll-oracle.json").read_text(encoding="utf-8"))["posts"]
+            client = corpus_app(name, PREVIEW=True, SITE_URL=SITE_URL).test_client()
+            shown = {p["id"] for p in _all(corpus_app(name, SITE_URL=SITE_URL).test_client())}
+            made[name] = Served(preview.summary, {p["id"]: p for p in _all(client)}, shown, client, oracle)
+        return made[name]
+
+    return served
 
 
 def _fold(text: str) -> str:
@@ -70,8 +71,8 @@ def _fold(text: str) -> str:
 
 
 @pytest.mark.parametrize("name", ["jekyll-news", "18f-blog"])
-def test_every_post_agrees_with_jekyll(name: str, tmp_path_factory: pytest.TempPathFactory) -> None:
-    served = _load(name, tmp_path_factory)
+def test_every_post_agrees_with_jekyll(name: str, load: Callable[[str], Served]) -> None:
+    served = load(name)
     missing = {o["path"] for o in served.oracle if o["id"] not in served.posts}
     assert missing == SKIPPED_INVALID_YAML[name], [str(p) for p in served.summary.skipped]
     mismatches = []
@@ -91,8 +92,8 @@ def test_every_post_agrees_with_jekyll(name: str, tmp_path_factory: pytest.TempP
 
 
 @pytest.mark.parametrize("name", ["jekyll-news", "18f-blog"])
-def test_excerpts_agree_with_jekyll(name: str, tmp_path_factory: pytest.TempPathFactory) -> None:
-    served = _load(name, tmp_path_factory)
+def test_excerpts_agree_with_jekyll(name: str, load: Callable[[str], Served]) -> None:
+    served = load(name)
     by_id = {o["id"]: o for o in served.oracle}
     differing = {by_id[i]["path"]: (by_id[i]["excerpt"], p["excerpt"]) for i, p in served.posts.items()
                  if _fold(by_id[i]["excerpt"]) != _fold(p["excerpt"])}
@@ -101,12 +102,12 @@ def test_excerpts_agree_with_jekyll(name: str, tmp_path_factory: pytest.TempPath
 
 
 @pytest.mark.parametrize("name", ["jekyll-news", "18f-blog"])
-def test_no_corpus_file_has_an_error(name: str, tmp_path_factory: pytest.TempPathFactory) -> None:
-    assert [str(p) for p in _load(name, tmp_path_factory).summary.skipped] == []
+def test_no_corpus_file_has_an_error(name: str, load: Callable[[str], Served]) -> None:
+    assert [str(p) for p in load(name).summary.skipped] == []
 
 
-def test_corpus_warnings_name_the_file_and_what_was_dropped(tmp_path_factory: pytest.TempPathFactory) -> None:
-    served = _load("18f-blog", tmp_path_factory)
+def test_corpus_warnings_name_the_file_and_what_was_dropped(load: Callable[[str], Served]) -> None:
+    served = load("18f-blog")
     by_file = {(p.path, p.message) for p in served.summary.problems if p.severity == "warning"}
     assert ("_posts/2017-09-05-ficam-partners-with-federalist.md",
             "{% include svg/blog/money_coins.svg %} was dropped: Broadsheet reads posts only, not includes") in by_file
@@ -114,8 +115,8 @@ def test_corpus_warnings_name_the_file_and_what_was_dropped(tmp_path_factory: py
     assert shared and all("also used by" in message for _, message in shared)
 
 
-def test_posts_sharing_a_slug_are_all_served(tmp_path_factory: pytest.TempPathFactory) -> None:
-    served = _load("18f-blog", tmp_path_factory)
+def test_posts_sharing_a_slug_are_all_served(load: Callable[[str], Served]) -> None:
+    served = load("18f-blog")
     slugs: dict[str, list[str]] = {}
     for want in served.oracle:
         slugs.setdefault(want["slug"], []).append(want["id"])
@@ -129,8 +130,8 @@ def test_posts_sharing_a_slug_are_all_served(tmp_path_factory: pytest.TempPathFa
             assert body["id"] == post_id and body["slug"] == slug
 
 
-def test_corpus_post_url_resolves_to_the_other_post(tmp_path_factory: pytest.TempPathFactory) -> None:
-    served = _load("jekyll-news", tmp_path_factory)
+def test_corpus_post_url_resolves_to_the_other_post(load: Callable[[str], Served]) -> None:
+    served = load("jekyll-news")
     post_id = next(o["id"] for o in served.oracle if o["path"] == "2014-05-06-jekyll-turns-2-0-0.markdown")
     post = served.client.get("/api/posts/by-id", query_string={"id": post_id}).get_json()
     assert any(link["url"] == "/release/2013/05/06/jekyll-1-0-0-released.html" for link in post["links"])

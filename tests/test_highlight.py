@@ -1,0 +1,41 @@
+"""Highlighting: marks around every matched word form, and snippets cut around the densest matches."""
+
+from __future__ import annotations
+
+from service.search.highlight import Marker
+from service.search.whoosh.schema import stem_key
+
+
+def _marker(*words: str) -> Marker:
+    return Marker({stem_key(w) for w in words}, stem_key)
+
+
+def test_mark_escapes_everything_but_the_marks() -> None:
+    marked = _marker("heron").mark('Herons & <script>alert("x")</script> herons')
+    assert marked == '<mark>Herons</mark> &amp; &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; <mark>herons</mark>'
+    assert "class=" not in marked
+
+
+def test_every_word_form_of_a_stem_is_marked() -> None:
+    assert _marker("library").mark("Libraries and the library's librarian") == (
+        "<mark>Libraries</mark> and the <mark>library</mark>&#x27;s librarian")
+
+
+def test_snippet_is_about_160_characters_around_the_densest_matches() -> None:
+    text = ("Filler words about nothing in particular. " * 12 + "The grey heron nested on the island. "
+            + "More filler follows here. " * 12 + "A lone heron again.")
+    snippet = _marker("heron", "island").snippet(text)
+    plain = snippet.replace("<mark>", "").replace("</mark>", "")
+    assert snippet.startswith("…") and snippet.endswith("…")
+    assert "<mark>heron</mark> nested on the <mark>island</mark>" in snippet
+    assert 100 <= len(plain) <= 175
+
+
+def test_snippet_without_a_match_is_the_opening() -> None:
+    text = "Opening words of the body. " * 20
+    assert _marker("zebra").snippet(text).startswith("Opening words of the body.")
+
+
+def test_short_text_is_whole_and_unmarked_stop_words_stay_plain() -> None:
+    assert _marker("heron").snippet("The heron.") == "The <mark>heron</mark>."
+    assert Marker(set(), stem_key, {"the"}).mark("The heron") == "<mark>The</mark> heron"

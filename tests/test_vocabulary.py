@@ -1,0 +1,37 @@
+"""The vocabulary behind typos and completions: the typo budget, most-used first, and saved generations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from service.search import vocabulary
+
+
+@pytest.fixture
+def vocab() -> vocabulary.Vocabulary:
+    return vocabulary.Vocabulary([("heron", 5), ("herons", 2), ("hero", 9), ("lighthouse", 3), ("marathon", 4),
+                                  ("mark", 7), ("market", 8), ("march", 1), ("cat", 3)])
+
+
+def test_corrections_respect_the_budget_and_the_first_letter(vocab: vocabulary.Vocabulary) -> None:
+    assert [t for t, _ in vocab.corrections("herron", 1, 5)] == ["heron"]
+    assert vocab.corrections("lihgthuose", 1, 5) == []
+    assert vocab.corrections("lihgthouse", 2, 5) == [("lighthouse", 1)]  # a swap is one typo
+    assert vocab.corrections("geron", 1, 5) == []  # a first-letter typo is not looked for
+    assert vocab.corrections("cat", 0, 5) == []
+
+
+def test_completions_most_used_first(vocab: vocabulary.Vocabulary) -> None:
+    assert vocab.completions("mar", 3) == ["market", "mark", "marathon"]
+    assert vocab.completions("zz", 3) == []
+
+
+def test_saved_vocabulary_is_ignored_for_another_generation(tmp_path: Path, vocab: vocabulary.Vocabulary) -> None:
+    path = tmp_path / vocabulary.FILE
+    vocabulary.save(path, {"words": vocab}, generation=3)
+    loaded = vocabulary.load(path, 3)
+    assert loaded is not None and loaded["words"].terms == vocab.terms
+    assert vocabulary.load(path, 4) is None
+    assert vocabulary.load(tmp_path / "absent.json", 3) is None
