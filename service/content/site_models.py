@@ -67,6 +67,15 @@ class Redirect:
     declared_in: str  # the file that declares it
 
 
+@dataclass(frozen=True)
+class ArchivePage:
+    """A category or tag page of jekyll-archives."""
+
+    kind: str  # category or tag
+    name: str  # the name as posts write it
+    url: str  # as Jekyll writes it (percent-encoded)
+
+
 @dataclass
 class SiteContent:
     """Everything of a site the API serves besides posts."""
@@ -80,4 +89,5 @@ class SiteContent:
     authors: list[Author] = field(default_factory=list)
     post_authors: dict[str, list[str]] = field(default_factory=dict)  # post path -> author slugs
     redirects: list[Redirect] = field(default_factory=list)
+    archives: list[ArchivePage] = field(default_factory=list)  # jekyll-archives' category and tag pages
     problems: list[Problem] = field(default_factory=list)

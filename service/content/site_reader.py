@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from service.content.archives import archive_pages
 from service.content.authors import AuthorIndex, author_records, post_author_names
 from service.content.collections import (
     document_id,
@@ -73,6 +74,7 @@ def read_site(content_dir: Path, site: SiteConfig, posts: list[Post], now: datet
     content.pages = sorted((p[0] for p in pages), key=lambda d: d.path)
     content.documents = [d[0] for d in documents]
     content.redirects = _redirects(posts, content, site)
+    content.archives = archive_pages(site.values, posts)
     _join_authors(content, posts)
     return content
 
