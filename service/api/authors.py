@@ -42,5 +42,5 @@ class AuthorDetail(MethodView):
         if author is None:
             abort(404, message=f"no author with slug {slug!r}")
         page = paginate(author.get("posts", []), args)
-        page["items"] = [s for s in (index.get_post(slug) for slug in page["items"]) if s is not None]
+        page["items"] = [p for p in (index.get_post_by_id(post_id) for post_id in page["items"]) if p is not None]
         return {**public_author(author), "posts": page}

@@ -56,7 +56,7 @@ class Author:
     url: str | None = None  # its page on the site (an authors collection document), if any
     links: dict[str, str] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)  # the record's other keys
-    posts: list[str] = field(default_factory=list)  # slugs of visible posts, newest first
+    posts: list[str] = field(default_factory=list)  # Jekyll ids of visible posts, newest first
 
 
 @dataclass(frozen=True)

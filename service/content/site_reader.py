@@ -181,7 +181,7 @@ def _join_authors(content: SiteContent, posts: list[Post]) -> None:
         for name in post_author_names(post.meta):
             author = index.find(name)
             slugs.append(author.slug)
-            author.posts.append(post.slug)
+            author.posts.append(post.id)  # ids: a slug may be shared
         content.post_authors[post.path] = list(dict.fromkeys(slugs))
     content.authors = sorted(index.records.values(), key=lambda a: a.slug)
 
