@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from service.indexing import reindex
-from tests.helpers import REPO, served_client
+from tests.helpers import REPO, served_client, write_post
 
 HERON = "grey-heron-pair-nests-at-millbrook-reservoir"
 
@@ -98,3 +98,13 @@ def test_an_edited_page_is_searched_after_an_incremental_build(tmp_path: Path) -
     assert client.get("/api/search?q=cooperative&type=page").get_json()["total"] == 1
     assert client.get("/api/search?q=independent&type=page").get_json()["total"] == 0
     assert "cooperative" in client.get("/api/pages/about").get_json()["text"]
+
+
+def test_an_author_lists_every_post_of_a_shared_slug(tmp_path: Path, make_app: Any) -> None:
+    write_post(tmp_path, "2024-01-01-same.md", "title: Old\ncategories: [a]\nauthor: Ann", "One.")
+    write_post(tmp_path, "2024-02-01-same.md", "title: New\ncategories: [b]\nauthor: Ann", "Two.")
+    client = make_app(tmp_path).test_client()
+    ann = client.get("/api/authors/ann").get_json()
+    assert ann["post_count"] == 2
+    assert [(p["slug"], p["title"]) for p in ann["posts"]["items"]] == [("same", "New"), ("same", "Old")]
+    assert len({p["id"] for p in ann["posts"]["items"]}) == 2

@@ -126,3 +126,52 @@ def test_a_page_lists_site_posts_as_jekyll_renders_it(site_client: Callable[[str
     assert compare(jekyll, body["html"]).agrees, (jekyll, body["html"])
     assert body["html"].index("Second wind") < body["html"].index("First light")  # newest first, as site.posts
     assert "There are 2 posts." in body["html"]
+
+
+def archives(case: str) -> list[dict[str, Any]]:
+    """The category/tag pages jekyll-archives wrote for a case (tests/fixtures/site/archives.sh)."""
+    return json.loads((SITES / f"{case}.archives.json").read_text(encoding="utf-8"))
+
+
+def test_every_archive_page_jekyll_writes_resolves_to_its_label(site_client: Callable[[str], Any]) -> None:
+    client = site_client("archives-categories-tags")
+    written = {page["url"]: page for page in archives("archives-categories-tags")}  # a later page wins a URL
+    assert {"/tag/c/", "/tag/foo-bar/", "/category/release-notes/"} <= set(written)
+    for url, page in written.items():
+        answer = client.get("/api/resolve", query_string={"path": url}).get_json()
+        assert answer["type"] == page["type"] and answer["url"] == "https://site.test" + url
+        plural = "categories" if page["type"] == "category" else "tags"
+        label = client.get(f"/api/{plural}/{answer['item']['slug']}").get_json()[page["type"]]
+        assert answer["item"] == label
+        names = {p["title"].lower() for p in written.values() if p["url"] == url}
+        assert label["name"].lower() in names
+        assert label["count"] == len({post for p in archives("archives-categories-tags") if p["url"] == url
+                                      for post in p["posts"]})
+
+
+@pytest.mark.parametrize("path", ["/tag/ünïcode-tag/", "/tag/%C3%BCn%C3%AFcode-tag/index.html", "/tag/foo-bar"])
+def test_archive_paths_match_as_jekyll_writes_them(path: str, site_client: Callable[[str], Any]) -> None:
+    answer = site_client("archives-categories-tags").get("/api/resolve", query_string={"path": path}).get_json()
+    assert answer["type"] == "tag"
+
+
+def test_no_archive_pages_without_the_plugin(site_client: Callable[[str], Any]) -> None:
+    client = site_client("page-lists-site-posts")
+    labels = client.get("/api/tags").get_json()["items"] + client.get("/api/categories").get_json()["items"]
+    assert labels
+    for label in labels:
+        for path in (f"/tag/{label['slug']}/", f"/category/{label['slug']}/"):
+            assert client.get("/api/resolve", query_string={"path": path}).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/author/jane/", "/author/jane/index.html", "/author/jane"])
+def test_an_authors_collection_document_resolves_as_its_author(path: str,
+                                                               site_client: Callable[[str], Any]) -> None:
+    client = site_client("authors-collection")
+    [doc] = next(c for c in oracle("authors-collection")["collections"] if c["label"] == "authors")["docs"]
+    assert doc["url"] == "/author/jane/"
+    answer = client.get("/api/resolve", query_string={"path": path}).get_json()
+    author = client.get("/api/authors/jane").get_json()
+    assert answer["type"] == "author" and answer["url"] == "https://site.test" + doc["url"]
+    assert answer["item"] == {k: v for k, v in author.items() if k != "posts"}
+    assert (answer["item"]["name"], answer["item"]["post_count"]) == ("Jane Doe", 1)

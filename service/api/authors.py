@@ -17,7 +17,8 @@ blp = Blueprint("authors", __name__, url_prefix="/api/authors", description="Aut
                 cached=True)
 
 
-def _public(author: dict[str, Any]) -> dict[str, Any]:
+def public_author(author: dict[str, Any]) -> dict[str, Any]:
+    """An author record as the API serves it: its posts counted, not listed."""
     return {**{k: v for k, v in author.items() if k != "posts"}, "post_count": len(author.get("posts", []))}
 
 
@@ -27,7 +28,7 @@ class Authors(MethodView):
     @blp.response(200, AuthorListSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List authors by slug, with how many visible posts each has."""
-        return paginate([_public(a) for a in current_index().site().authors], args)
+        return paginate([public_author(a) for a in current_index().site().authors], args)
 
 
 @blp.route("/<slug>")
@@ -41,5 +42,5 @@ class AuthorDetail(MethodView):
         if author is None:
             abort(404, message=f"no author with slug {slug!r}")
         page = paginate(author.get("posts", []), args)
-        page["items"] = [s for s in (index.get_post(slug) for slug in page["items"]) if s is not None]
-        return {**_public(author), "posts": page}
+        page["items"] = [p for p in (index.get_post_by_id(post_id) for post_id in page["items"]) if p is not None]
+        return {**public_author(author), "posts": page}

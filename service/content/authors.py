@@ -47,10 +47,12 @@ def author_records(data: dict[str, Any], config: dict[str, Any], documents: list
         stem = doc.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
         record = dict(doc.data)
         key = str(record.get("name") or stem) if not isinstance(record.get("name"), dict) else stem
-        author = _author(key, record, url=doc.url)
+        author = _author(key, record, url=doc.url if doc.output else None)  # output: false writes no page
         if author.bio is None and doc.text.strip():
             author.bio = doc.text.strip()
-        found.setdefault(author.slug, author)
+        kept = found.setdefault(author.slug, author)
+        if kept.url is None and doc.output:  # a record kept in _data: this document is its page on the site
+            kept.url = doc.url
     return list(found.values())
 
 

@@ -56,7 +56,7 @@ class Author:
     url: str | None = None  # its page on the site (an authors collection document), if any
     links: dict[str, str] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)  # the record's other keys
-    posts: list[str] = field(default_factory=list)  # slugs of visible posts, newest first
+    posts: list[str] = field(default_factory=list)  # Jekyll ids of visible posts, newest first
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,15 @@ class Redirect:
     target: str  # absolute (site url + baseurl) unless written as an http(s) URL
     kind: str  # redirect_from or redirect_to
     declared_in: str  # the file that declares it
+
+
+@dataclass(frozen=True)
+class ArchivePage:
+    """A category or tag page of jekyll-archives."""
+
+    kind: str  # category or tag
+    name: str  # the name as posts write it
+    url: str  # as Jekyll writes it (percent-encoded)
 
 
 @dataclass
@@ -80,4 +89,5 @@ class SiteContent:
     authors: list[Author] = field(default_factory=list)
     post_authors: dict[str, list[str]] = field(default_factory=dict)  # post path -> author slugs
     redirects: list[Redirect] = field(default_factory=list)
+    archives: list[ArchivePage] = field(default_factory=list)  # jekyll-archives' category and tag pages
     problems: list[Problem] = field(default_factory=list)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from service.content.archives import archive_pages
 from service.content.authors import AuthorIndex, author_records, post_author_names
 from service.content.collections import (
     document_id,
@@ -73,6 +74,7 @@ def read_site(content_dir: Path, site: SiteConfig, posts: list[Post], now: datet
     content.pages = sorted((p[0] for p in pages), key=lambda d: d.path)
     content.documents = [d[0] for d in documents]
     content.redirects = _redirects(posts, content, site)
+    content.archives = archive_pages(site.values, posts)
     _join_authors(content, posts)
     return content
 
@@ -179,7 +181,7 @@ def _join_authors(content: SiteContent, posts: list[Post]) -> None:
         for name in post_author_names(post.meta):
             author = index.find(name)
             slugs.append(author.slug)
-            author.posts.append(post.slug)
+            author.posts.append(post.id)  # ids: a slug may be shared
         content.post_authors[post.path] = list(dict.fromkeys(slugs))
     content.authors = sorted(index.records.values(), key=lambda a: a.slug)
 

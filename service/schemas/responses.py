@@ -274,6 +274,9 @@ class SearchHitSchema(PostSummarySchema, ImageFileSchema):
     """A post summary (type=post), a quote (type=quote) or an image (type=image), plus why it matched."""
 
     url = _HitURL(metadata={"description": "Posts: the public permalink. Images: the file's absolute URL."})
+    # a page hit (type=page) has no Jekyll post id and, unless its front matter gives one, no date
+    id = fields.String(allow_none=True, metadata={"description": "Posts: Jekyll's post id. Pages: null."})
+    date = fields.String(allow_none=True, metadata={"description": "ISO 8601 with offset; null for an undated page."})
     # quote and image hits carry these instead of the post fields
     text = fields.String(metadata={"description": "Quotes: the quote's text."})
     html = fields.String(metadata={"description": "Quotes: the quote as HTML."})

@@ -101,7 +101,7 @@ class RedirectListSchema(PaginatedSchema):
 
 
 class ResolveSchema(Schema):
-    type = fields.String(metadata={"description": "post, page, document or redirect."})
+    type = fields.String(metadata={"description": "post, page, document, author, category, tag or redirect."})
     url = SiteURL(allow_none=True)
     item = fields.Dict(allow_none=True)
     location = fields.String(metadata={"description": "Redirects: the absolute target."})

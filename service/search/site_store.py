@@ -15,6 +15,7 @@ import orjson
 
 from service.content.models import Post
 from service.content.site_models import Author, Document, SiteContent
+from service.search.documents import label_slug
 
 SITE_FILE = "site.json"
 SUMMARY_KEYS = ("kind", "path", "url", "slug", "title", "collection", "id", "date", "layout")
@@ -54,6 +55,8 @@ def site_payload(site: SiteContent, posts: list[Post], counts: dict[str, int]) -
         "redirects": [{"from": r.source, "to": r.target, "kind": r.kind, "source": r.declared_in}
                       for r in site.redirects],
         "posts": {p.url: p.id for p in posts},
+        "archives": [{"type": a.kind, "name": a.name, "slug": label_slug(a.name), "url": a.url}
+                     for a in site.archives],
     }, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
 
 
@@ -97,9 +100,10 @@ class SiteView:
                                                                                    d["id"].strip("/"))}
         self._docs |= {(d["collection"], d["path"].split("/", 1)[-1].rsplit(".", 1)[0]): d for d in self.documents
                        if (d["collection"], d["path"].split("/", 1)[-1].rsplit(".", 1)[0]) not in self._docs}
-        self._paths = self._path_table(raw.get("posts", {}))
+        self._paths = self._path_table(raw.get("posts", {}), raw)
 
-    def _path_table(self, posts: dict[str, str]) -> dict[str, tuple[str, Any]]:  # posts: url -> Jekyll id
+    def _path_table(self, posts: dict[str, str], raw: dict[str, Any]) -> dict[str, tuple[str, Any]]:
+        # posts: url -> Jekyll id
         table: dict[str, tuple[str, Any]] = {}
         # Redirect pages win: Jekyll writes them last (a redirect_to document's own page is its redirect).
         for redirect in self.redirects:
@@ -107,10 +111,17 @@ class SiteView:
                 table[form] = ("redirect", redirect)
         entries = [*(("post", post_id, url) for url, post_id in posts.items()),
                    *(("page", p, p["url"]) for p in self.pages),
+                   # an authors collection document is its author's page
+                   *(("author", a, a["url"]) for a in self.authors if a.get("url")),
                    *(("document", d, d["url"]) for d in self.documents if self._written(d))]
         for kind, item, url in entries:
             for form in path_forms(url):
                 table.setdefault(form, (kind, item))
+        archives: dict[str, tuple[str, Any]] = {}  # the plugin writes its pages in order: a later one wins a URL
+        for archive in raw.get("archives", []):
+            archives.update((form, (archive["type"], archive)) for form in path_forms(archive["url"]))
+        for form, found in archives.items():
+            table.setdefault(form, found)
         return table
 
     def _written(self, doc: dict[str, Any]) -> bool:
@@ -129,7 +140,8 @@ class SiteView:
         return self._authors.get(slug)
 
     def at(self, path: str, baseurl: str = "") -> tuple[str, Any] | None:
-        """What lives at a public path: ("post", slug), ("page"|"document", record) or ("redirect", pair)."""
+        """What lives at a public path: ("post", id), ("page"|"document"|"author", record), ("category"|"tag",
+        archive page) or ("redirect", pair)."""
         path = unquote(path)
         if not path.startswith("/"):
             path = "/" + path
