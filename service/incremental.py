@@ -11,11 +11,13 @@ import hashlib
 import os
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
 
 from service.content.cache import code_fingerprint, config_bytes, includes_bytes
+from service.content.loader import LoadResult
 from service.content.models import Post
 from service.search import SCHEMA_VERSION
 from service.search.documents import image_record, post_record
@@ -55,3 +57,16 @@ def fingerprint(post: Post) -> str:
 def fingerprints(posts: list[Post]) -> dict[str, str]:
     """Return every visible post's fingerprint by its Jekyll id (unique, where slugs may be shared)."""
     return {post.id: fingerprint(post) for post in posts}
+
+
+@dataclass
+class Scan:
+    """A load of the content folder with what a build needs beside it: its key and every post's fingerprint."""
+
+    result: LoadResult
+    key: str  # what every document and the index layout depend on besides the files themselves
+    fingerprints: dict[str, str] = field(default_factory=dict)  # post id -> hash of its stored records
+
+    @property
+    def parsed(self) -> int:
+        return self.result.parsed

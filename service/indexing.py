@@ -22,7 +22,7 @@ from service.content.cache import ParseCache
 from service.content.images import DEFAULT_WIDTHS
 from service.content.loader import LoadResult, load_content
 from service.content.models import Problem
-from service.incremental import fingerprints, pause_point, scan_key
+from service.incremental import Scan, fingerprints, pause_point, scan_key
 from service.layout import STAGING_PREFIX, BuildLayout, IndexLayout, read_json, write_json_atomic
 from service.schemas.pages import write_post_pages
 from service.search import Manifest, current_build_dir, update_index, write_index, write_site
@@ -112,19 +112,6 @@ def lock_is_free(index_dir: Path) -> bool:
     except ReindexBusy:
         return False
     return True
-
-
-@dataclass
-class Scan:
-    """A load of the content folder with what a build needs beside it: its key and every post's fingerprint."""
-
-    result: LoadResult
-    key: str  # what every document and the index layout depend on besides the files themselves
-    fingerprints: dict[str, str] = field(default_factory=dict)  # post id -> hash of its stored records
-
-    @property
-    def parsed(self) -> int:
-        return self.result.parsed
 
 
 def scan_content(content_dir: Path, cache_dir: Path, *, preview: bool = False,

@@ -16,7 +16,7 @@ from service.search.site_store import document_record
 from service.search.whoosh.writer import page_key
 
 if TYPE_CHECKING:
-    from service.indexing import Scan  # the build calls this module: only its type is needed here
+    from service.incremental import Scan
 
 @dataclass
 class SiteBuild:

@@ -55,7 +55,7 @@ def render_post(header: PostHeader, site: SiteConfig, links: LinkTable, content_
         ],
         links=[Link(url=link.url, text=link.text, domain=_domain(link.url)) for link in rendered.links],
         toc=list(rendered.toc),
-        meta=_plain(matter["meta"] | {k: matter[k] for k in ("layout", "description") if matter[k] is not None}),
+        meta=plain_values(matter["meta"] | {k: matter[k] for k in ("layout", "description") if matter[k] is not None}),
         published=header.published,
         draft=header.source.draft,
         content_hash=header.content_hash,
@@ -125,12 +125,12 @@ def _domain(url: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
-def _plain(value: Any) -> Any:
+def plain_values(value: Any) -> Any:
     """Make front matter values JSON-friendly (YAML dates become ISO text)."""
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain_values(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
-        return [_plain(v) for v in value]
+        return [plain_values(v) for v in value]
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     if hasattr(value, "isoformat"):

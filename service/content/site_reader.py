@@ -33,6 +33,7 @@ from service.content.markdown import html_to_text, render_markdown, sanitise
 from service.content.models import Link, Post, Problem
 from service.content.pages import MARKDOWN, find_pages, page_url, url_slug
 from service.content.redirects import redirect_sources, redirect_target, redirects_for
+from service.content.render import plain_values
 from service.content.settings import public_settings
 from service.content.site import SiteConfig, deep_merge, front_matter_defaults
 from service.content.site_models import Collection, Document, SiteContent
@@ -44,7 +45,7 @@ def read_site(content_dir: Path, site: SiteConfig, posts: list[Post], now: datet
     now = now or datetime.now(UTC)
     keep = EntryFilter(site)
     data, data_files, problems = read_data(content_dir, site.values)
-    content = SiteContent(settings=public_settings(site.values), data=_plain(data), data_files=data_files,
+    content = SiteContent(settings=public_settings(site.values), data=plain_values(data), data_files=data_files,
                           problems=problems, collections=site_collections(site))
     style = str(site.values.get("permalink") or "date")
     pages = [p for p in (_read(content_dir, path, site, "pages", content.problems) for path in
@@ -102,7 +103,7 @@ def _read(content_dir: Path, path: str, site: SiteConfig, kind: str, problems: l
                    layout=None if data.get("layout") is None else str(data["layout"]),
                    published=data.get("published") is not False,
                    output=collection.output if collection else True,
-                   front_matter=_plain(own), data=_plain(data),
+                   front_matter=plain_values(own), data=plain_values(data),
                    redirect_from=redirect_sources(data.get("redirect_from")),
                    redirect_to=redirect_target(data.get("redirect_to")))
     doc.html = split.body  # the source until _render replaces it
@@ -189,16 +190,3 @@ def _join_authors(content: SiteContent, posts: list[Post]) -> None:
 def _domain(url: str) -> str:
     host = urlparse(url).hostname or ""
     return host[4:] if host.startswith("www.") else host
-
-
-def _plain(value: Any) -> Any:
-    """JSON-friendly values: YAML dates become ISO text, keys text."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set)):
-        return [_plain(v) for v in value]
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
