@@ -11,8 +11,6 @@ import orjson
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from service.content.loader import load_content
-from service.content.site_reader import read_site
 from service.indexing import ReindexBusy, reindex
 
 content_cli = AppGroup("content", help="Inspect the content folder.")
@@ -75,6 +73,9 @@ def watch_command(debounce: float) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print problems as JSON.")
 def check_command(as_json: bool) -> None:
     """Validate every post file; exit 1 when any file has an error."""
+    from service.content.loader import load_content  # the reader: imported when used, not by every web worker
+    from service.content.site_reader import read_site
+
     content_dir = Path(current_app.config["CONTENT_DIR"])
     result = load_content(content_dir, preview=current_app.config["PREVIEW"],
                           image_widths=current_app.config["IMAGE_WIDTHS"])

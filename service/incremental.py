@@ -13,15 +13,18 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
 
 from service.content.cache import code_fingerprint, config_bytes, includes_bytes
-from service.content.loader import LoadResult
 from service.content.models import Post
 from service.search import SCHEMA_VERSION
 from service.search.documents import image_record, post_record
 from service.version import __version__
+
+if TYPE_CHECKING:
+    from service.content.loader import LoadResult
 
 # The code a build's documents depend on besides the reader's own (which the parse cache key covers).
 BUILD_CODE = ("content", "search", "schemas/front_matter.py", "incremental.py")
@@ -52,11 +55,6 @@ def fingerprint(post: Post) -> str:
     # there must change too, or an incremental build keeps stale lists under the fresh build's id.
     images = [image_record(i, usage=True) for i in ([post.image] if post.image else []) + post.images]
     return hashlib.sha256(orjson.dumps([post_record(post), images])).hexdigest()[:32]
-
-
-def fingerprints(posts: list[Post]) -> dict[str, str]:
-    """Return every visible post's fingerprint by its Jekyll id (unique, where slugs may be shared)."""
-    return {post.id: fingerprint(post) for post in posts}
 
 
 @dataclass

@@ -13,22 +13,25 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import orjson
 
 from service import changes, webhook
 from service.content.cache import ParseCache
 from service.content.images import DEFAULT_WIDTHS
-from service.content.loader import LoadResult, load_content
 from service.content.models import Problem
-from service.incremental import Scan, fingerprints, pause_point, scan_key
+from service.incremental import Scan, pause_point, scan_key
 from service.layout import STAGING_PREFIX, BuildLayout, IndexLayout, read_json, write_json_atomic
 from service.schemas.pages import write_post_pages
 from service.search import Manifest, current_build_dir, update_index, write_index, write_site
 from service.search.documents import label_slug
-from service.site_build import SiteBuild, read_site_for_build
+from service.sources import SourceRecord, next_due, read_record, stamp, write_record
 from service.version import __version__
+
+if TYPE_CHECKING:  # the reader itself is imported when a build runs: a web worker that never builds skips its cost
+    from service.content.loader import LoadResult
+    from service.site_build import SiteBuild
 
 GRACE_SECONDS = 600  # old builds stay this long so searchers still open on them can finish
 INCREMENTAL_SHARE = 0.3  # beyond this share of changed posts a fresh index is cheaper than deletions
@@ -48,7 +51,7 @@ class BuildSummary:
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
     reused: bool = False
-    mode: str = "full"  # full, incremental or reused
+    mode: str = "full"  # full, incremental, reused (same build made again) or unchanged (no file read at all)
     parsed: int = 0  # files parsed this run (the rest came from the parse cache)
     added: int = 0
     updated: int = 0
@@ -118,6 +121,8 @@ def scan_content(content_dir: Path, cache_dir: Path, *, preview: bool = False,
                  image_widths: tuple[int, ...] = DEFAULT_WIDTHS, full: bool = False, now: datetime | None = None,
                  progress: Callable[[int, int], None] | None = None) -> Scan:
     """Load the content through the one reader (with its parse cache; full parses every file again)."""
+    from service.content.loader import load_content
+
     def step(done: int, total: int) -> None:
         if done == 1:
             pause_point("parse")  # crash tests kill a reindex here, with the parse under way
@@ -127,7 +132,7 @@ def scan_content(content_dir: Path, cache_dir: Path, *, preview: bool = False,
     with ParseCache(cache_dir, refresh=full) as cache:
         result = load_content(content_dir, preview=preview, now=now, progress=step, image_widths=image_widths,
                               cache=cache)
-    return Scan(result, scan_key(content_dir, preview, image_widths), fingerprints(result.posts))
+    return Scan(result, scan_key(content_dir, preview, image_widths))  # fingerprints: after the site's joins
 
 
 def compute_build_id(scan: Scan, site: bytes = b"") -> str:
@@ -226,10 +231,20 @@ def build_and_publish(
 def _build(content_dir: Path, index_dir: Path, preview: bool, progress: Callable[[int, int], None] | None,
            image_widths: tuple[int, ...], full: bool, started: float, now: datetime | None) -> BuildSummary:
     cache_dir = IndexLayout(index_dir).parse_cache
+    now = now or datetime.now(UTC)  # one clock for the whole build: what is shown is decided against it
+    # Stamped before anything is read: a file edited during the scan differs from the stamp, so the next run sees it.
+    stamp_now = stamp(content_dir, scan_key(content_dir, preview, image_widths))
+    if not full and (unchanged := _unchanged(index_dir, stamp_now, now)) is not None:
+        publish(index_dir, IndexLayout(index_dir).build(unchanged.build_id).root)  # marks it in use, as a reuse does
+        remove_old_builds(index_dir)
+        unchanged.seconds = time.perf_counter() - started
+        return unchanged
     scan = scan_content(content_dir, cache_dir, preview=preview, image_widths=image_widths, full=full,
                         progress=progress, now=now)
+    from service.site_build import read_site_for_build
+
     result = scan.result
-    site = read_site_for_build(content_dir, scan)  # pages, collections, data, authors: the site sidecar
+    site = read_site_for_build(content_dir, scan, now)  # pages, collections, data, authors: the site sidecar
     build_id = compute_build_id(scan, site.payload)
     target = IndexLayout(index_dir).build(build_id).root
     summary = BuildSummary(build_id, len(result.posts), len(result.hidden), result.files, result.problems,
@@ -250,11 +265,27 @@ def _build(content_dir: Path, index_dir: Path, preview: bool, progress: Callable
     pause_point("switch")
     publish(index_dir, target)
     webhook.notify(index_dir, changes.record(index_dir, base, build_id, site.inventory))  # never waits
+    due = [d for d in (next_due(result.hidden, now), site.due and int(site.due.timestamp())) if d]
+    write_record(index_dir, SourceRecord(stamp_now, build_id, int(now.timestamp()), min(due, default=None)))
     remove_old_builds(index_dir)
     with ParseCache(cache_dir) as cache:
         cache.prune(scan.result.cache_keys)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _unchanged(index_dir: Path, stamp_now: str, now: datetime) -> BuildSummary | None:
+    """Return the served build's summary when the folder is as it was when that build was made, else None."""
+    base = current_build_dir(index_dir)
+    record = read_record(index_dir)
+    if base is None or record is None or not record.holds(stamp_now, base.name, now):
+        return None
+    manifest = Manifest.from_json(read_json(BuildLayout(base).manifest))
+    if manifest is None:
+        return None
+    problems = [Problem(p["path"], p["line"], p["severity"], p["message"]) for p in manifest.problems]
+    return BuildSummary(base.name, manifest.posts, manifest.hidden, manifest.files, problems, reused=True,
+                        mode="unchanged")
 
 
 def _previous_fingerprints(base: Path, key: str) -> dict[str, str] | None:

@@ -76,6 +76,11 @@ class IndexLayout:
         return self.root / "last-reindex.json"
 
     @property
+    def sources(self) -> Path:
+        """The stamp of the content folder the current build was made from (service/sources.py)."""
+        return self.root / "sources.json"
+
+    @property
     def parse_cache(self) -> Path:
         return self.root / "cache"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,25 +25,25 @@ class SiteBuild:
     pages: dict[str, dict[str, Any]] = field(default_factory=dict)  # index key -> record of each searchable page
     # key -> {kind, key, url, print} of everything served, for the change events (service/changes.py)
     inventory: dict[str, dict[str, Any]] = field(default_factory=dict)
+    due: datetime | None = None  # when a hidden future page or document comes due
 
 
-def read_site_for_build(content_dir: Path, scan: Scan) -> SiteBuild:
+def read_site_for_build(content_dir: Path, scan: Scan, now: datetime | None = None) -> SiteBuild:
     """Read pages, collections, data and authors; give each visible post its authors; return the sidecar bytes.
 
     Authors come from site-wide records (`_data`, `_config.yml`, an authors collection), so they are joined here,
-    after the parse cache: the posts' fingerprints are taken again so the incremental diff sees a changed join.
+    after the parse cache: the posts' fingerprints are taken here, after the join, so the diff sees a changed join.
     """
     result = scan.result
-    site = read_site(content_dir, result.site, result.posts)
+    site = read_site(content_dir, result.site, result.posts, now)
     by_slug = {a.slug: a for a in site.authors}
     for post in result.posts:
         post.authors = [{"name": by_slug[s].name, "slug": s} for s in site.post_authors.get(post.path, [])]
-        if post.id in scan.fingerprints:
-            scan.fingerprints[post.id] = fingerprint(post)
+        scan.fingerprints[post.id] = fingerprint(post)
     result.problems.extend(site.problems)
     counts = {"posts": len(result.posts), "pages": len(site.pages), "documents": len(site.documents),
               "data_files": len(site.data_files), "authors": len(site.authors), "redirects": len(site.redirects)}
-    build = SiteBuild(site_payload(site, result.posts, counts))
+    build = SiteBuild(site_payload(site, result.posts, counts), due=site.due)
     # Pages and the documents of written collections are searchable (kind "page"); their fingerprints sit beside
     # the posts' so an incremental build updates exactly the ones that changed.
     written = {c.label for c in site.collections if c.output}

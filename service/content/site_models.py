@@ -91,3 +91,4 @@ class SiteContent:
     redirects: list[Redirect] = field(default_factory=list)
     archives: list[ArchivePage] = field(default_factory=list)  # jekyll-archives' category and tag pages
     problems: list[Problem] = field(default_factory=list)
+    due: datetime | None = None  # the first future date of a page or document: it is shown from then on

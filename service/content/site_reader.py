@@ -63,9 +63,11 @@ def read_site(content_dir: Path, site: SiteConfig, posts: list[Post], now: datet
                            content.problems)
             doc.id = document_id(doc.url, data_, doc.path)
             doc.slug = document_key(doc.path, collection)
+        content.due = _first_due([d[0] for d in found], content.due, now)
         shown = [d for d in found if preview or _shown(d[0], site, now)]
         documents += [next(d for d in shown if d[0] is doc) for doc in sort_documents([d[0] for d in shown],
                                                                                       collection)]
+    content.due = _first_due([p[0] for p in pages], content.due, now)
     pages = [p for p in pages if preview or _shown(p[0], site, now)]
     links = LinkTable([*((p.path, p.url) for p in posts), *((d.path, d.url) for d, _, _ in pages + documents)],
                       site.baseurl)
@@ -129,6 +131,12 @@ def _url(make: Any, doc: Document, problems: list[Problem]) -> str:
     except PermalinkError as exc:
         problems.append(Problem(doc.path, None, "error", str(exc)))
         return "/" + doc.path
+
+
+def _first_due(docs: list[Document], due: datetime | None, now: datetime) -> datetime | None:
+    """Return the earliest date after now among docs and due: when a reindex must decide visibility again."""
+    later = [d.date for d in docs if d.date is not None and int(d.date.timestamp()) > int(now.timestamp())]
+    return min([*later, *([due] if due else [])], default=None)
 
 
 def _shown(doc: Document, site: SiteConfig, now: datetime) -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import asdict
 from typing import Any
 
 from service.content.models import Image, Post, PostRef, Quote
@@ -45,8 +44,8 @@ def post_record(post: Post) -> dict[str, Any]:
         "image": image_record(post.image) if post.image else None,
         "quotes": [quote_record(q) for q in post.quotes],
         "images": [image_record(i) for i in post.images],
-        "links": [asdict(link) for link in post.links],
-        "toc": [asdict(h) for h in post.toc],
+        "links": [dict(vars(link)) for link in post.links],  # flat frozen dataclasses: asdict's deep copy is 30x slower
+        "toc": [dict(vars(h)) for h in post.toc],
         "meta": post.meta,
         "published": post.published,
         "draft": post.draft,

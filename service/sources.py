@@ -1,0 +1,90 @@
+"""Recognise an unchanged content folder without reading a file: a stamp of every file's name, size and times.
+
+A reindex with nothing changed (the common case: a deploy, a cron job, a watcher's spurious event) then answers
+from the served build's manifest in milliseconds instead of reading and fingerprinting every post. The stamp is
+deliberately broad (every file under the folder, not only those the reader would take), so anything that could
+change a build takes the full path; the only cost of breadth is an occasional needless scan.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from service.content.models import Post
+from service.layout import IndexLayout, read_json, write_json_atomic
+
+# Jekyll's own output and caches, and version control: never content, and often large or busy.
+SKIPPED = frozenset({".git", ".hg", ".svn", "_site", ".jekyll-cache", ".sass-cache"})
+
+
+def stamp(content_dir: Path, key: str) -> str:
+    """Hash the build key with every file's path, size, mtime, ctime and inode under content_dir.
+
+    ctime cannot be set back by a copy or an editor that keeps mtimes, so any write shows; symlinked folders are
+    followed (a site may link a folder in), each real folder once so a link loop ends.
+    """
+    digest = hashlib.sha256(key.encode() + b"\0")
+    seen: set[tuple[int, int]] = set()
+    for root, dirs, files in os.walk(content_dir, followlinks=True):
+        try:
+            info = os.stat(root)
+        except OSError:
+            dirs[:] = []
+            continue
+        if (info.st_dev, info.st_ino) in seen:
+            dirs[:] = []
+            continue
+        seen.add((info.st_dev, info.st_ino))
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED)
+        rel = os.path.relpath(root, content_dir)
+        digest.update(f"d\0{rel}\0{len(files)}\n".encode())
+        for name in sorted(files):
+            try:
+                st = os.stat(os.path.join(root, name))
+                line = f"{name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\n"
+            except OSError:  # a broken link: its presence is the state
+                line = f"{name}\0missing\n"
+            digest.update(line.encode())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """Which build the content folder produced when it had this stamp, and until when that holds."""
+
+    stamp: str
+    build_id: str
+    since: int  # the epoch second the build was made for: visibility was decided against it
+    until: int | None = None  # epoch second at which a hidden future post comes due (None: never)
+
+    def holds(self, stamp_now: str, build_id: str, now: datetime) -> bool:
+        """Say whether the build is still what this content would produce now (a clock set back rebuilds too)."""
+        second = int(now.timestamp())
+        in_time = self.since <= second and (self.until is None or second < self.until)
+        return self.stamp == stamp_now and self.build_id == build_id and in_time
+
+
+def next_due(hidden: list[Post], now: datetime) -> int | None:
+    """Return the first whole second at which a hidden future post would be shown, or None."""
+    second = int(now.timestamp())
+    later = [int(p.date.timestamp()) for p in hidden if int(p.date.timestamp()) > second]
+    return min(later) if later else None
+
+
+def read_record(index_dir: Path) -> SourceRecord | None:
+    """Return the record of the last successful reindex, or None when there is none or it is unreadable."""
+    found: Any = read_json(IndexLayout(index_dir).sources)
+    try:
+        return SourceRecord(**found) if isinstance(found, dict) else None
+    except TypeError:  # written by another version of the program
+        return None
+
+
+def write_record(index_dir: Path, record: SourceRecord) -> None:
+    """Keep the record of a published build (atomically, as every sidecar)."""
+    write_json_atomic(IndexLayout(index_dir).sources, asdict(record))
