@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -83,6 +84,19 @@ def test_posts_are_found_where_jekyll_looks(tmp_path: Path) -> None:
     assert found == ["_posts/2024-01-01-a.md", "_posts/sub/2024-01-03-c.md", "news/_posts/2024-01-02-b.md"]
     drafts = [s.path for s in find_post_files(tmp_path, drafts=True) if s.draft]
     assert drafts == ["_drafts/d.md"]
+
+
+def test_post_listing_keeps_links_and_sorted_order_but_never_a_fifo(tmp_path: Path) -> None:
+    posts = tmp_path / "_posts"
+    (posts / "b" / ".git").mkdir(parents=True)
+    (posts / "b" / "2024-01-02-in-b.md").write_text("---\n---\n")
+    (posts / "b" / ".git" / "2024-01-03-under-dot.md").write_text("---\n---\n")
+    (posts / "b.md").write_text("---\n---\n")  # sorts after b/...: Path order compares parts, not strings
+    (posts / "2024-01-04-linked.md").symlink_to(posts / "b.md")
+    (posts / "folder-link").symlink_to(posts / "b", target_is_directory=True)  # listed, not entered
+    os.mkfifo(posts / "2024-01-05-pipe.md")  # reading it would block the reindex
+    assert [s.path for s in find_post_files(tmp_path)] == [
+        "_posts/2024-01-04-linked.md", "_posts/b/2024-01-02-in-b.md", "_posts/b.md"]
 
 
 @pytest.mark.parametrize(("text", "words"), [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,17 +90,40 @@ def find_post_files(content_dir: Path, *, drafts: bool = False, exclude: tuple[s
             folder = base / folder_name
             if not folder.is_dir():
                 continue
-            for path in sorted(folder.rglob("*")):
-                inside = path.relative_to(folder).as_posix()
-                rel = path.relative_to(content_dir).as_posix()
-                # Ruby's Dir["**/*"] never lists dot entries; the filter then judges every file on its own.
-                if any(part.startswith(".") for part in inside.split("/")) or entries.rejects(rel, inside):
-                    continue
-                if path.suffix.lower() not in MARKDOWN_EXTENSIONS:
-                    continue
-                if path.is_file() or path.is_symlink():
-                    found.append(SourceFile(rel, path, draft=folder_name == "_drafts"))
+            prefix = folder.relative_to(content_dir).as_posix()
+            for inside in _walk(folder):
+                rel = f"{prefix}/{inside}"
+                if os.path.splitext(inside)[1].lower() in MARKDOWN_EXTENSIONS and not entries.rejects(rel, inside):
+                    found.append(SourceFile(rel, folder / inside, draft=folder_name == "_drafts"))
     return found
+
+
+def _walk(folder: Path) -> list[str]:
+    """List files (and links) under folder as relative paths, in the order sorted(folder.rglob("*")) gives.
+
+    As Ruby's Dir["**/*"]: no dot entries and nothing under them; linked folders are listed, not entered; what is
+    neither a file nor a link (a FIFO, a socket) is never listed, so reading a post can not block.
+    """
+    found: list[tuple[tuple[str, ...], str]] = []
+    pending: list[tuple[str, tuple[str, ...]]] = [(str(folder), ())]
+    while pending:
+        where, parts = pending.pop()
+        try:
+            listing = list(os.scandir(where))
+        except OSError:
+            continue
+        for entry in listing:
+            if entry.name.startswith("."):
+                continue
+            here = (*parts, entry.name)
+            try:
+                if entry.is_symlink() or entry.is_file(follow_symlinks=False):
+                    found.append((here, "/".join(here)))
+                elif entry.is_dir(follow_symlinks=False):
+                    pending.append((entry.path, here))
+            except OSError:
+                continue
+    return [rel for _, rel in sorted(found)]
 
 
 def _site_folders(root: Path, folder: Path, entries: EntryFilter) -> list[Path]:
