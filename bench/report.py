@@ -34,6 +34,12 @@ def _lat(name: str, key: str) -> Callable[[dict[str, Any]], float | None]:
     return lambda c: ((c.get("latency") or {}).get(name) or (c.get("endpoints") or {}).get(name) or {}).get(key)
 
 
+def _own(reindex: dict[str, Any], kind: str) -> str:
+    """Say how much of a reindex command's wall time the reindex itself took (the rest: Python and the app start)."""
+    own = (reindex.get(kind) or {}).get("own_seconds")
+    return f" (of which the reindex itself {own:.2f} s)" if own is not None else ""
+
+
 def _reindex(kind: str) -> Callable[[dict[str, Any]], float | None]:
     return lambda c: ((c.get("reindex") or {}).get(kind) or {}).get("seconds")
 
@@ -256,8 +262,9 @@ def markdown(results: dict[str, Any]) -> str:
             f"### {corpus['posts']:,} posts",
             "",
             f"Full reindex {_fmt(_reindex('full')(corpus), ' s')} ({(r.get('full') or {}).get('summary', '')}); "
-            f"incremental after one edit {_fmt(_reindex('incremental')(corpus), ' s')}; nothing changed "
-            f"{_fmt(_reindex('unchanged')(corpus), ' s')}; load average at the start of this corpus "
+            f"incremental after one edit {_fmt(_reindex('incremental')(corpus), ' s')}{_own(r, 'incremental')}; "
+            f"nothing changed {_fmt(_reindex('unchanged')(corpus), ' s')}{_own(r, 'unchanged')}; "
+            f"load average at the start of this corpus "
             f"{corpus.get('load_average_at_start')}; start-up to first "
             f"`/api/posts` response {_fmt(corpus.get('startup_s'), ' s')}; RSS per worker idle "
             f"{corpus.get('rss_idle_mb')} MB, after load {corpus.get('rss_loaded_mb')} MB "
