@@ -37,7 +37,7 @@ def _authorise() -> None:
 
 @blp.route("")
 class Reindex(MethodView):
-    @blp.arguments(ReindexArgs, location="query")
+    @blp.arguments(ReindexArgs(), location="query")
     @blp.response(202, ReindexJobSchema)
     @blp.alt_response(401, description="Missing or wrong token.")
     @blp.alt_response(429, description="A reindex is already running; see Retry-After.")

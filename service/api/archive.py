@@ -34,7 +34,7 @@ def archive_years(months: list[dict[str, Any]], base: str) -> list[dict[str, Any
 
 @blp.route("")
 class Archive(MethodView):
-    @blp.arguments(ArchiveArgs, location="query")
+    @blp.arguments(ArchiveArgs(), location="query")
     @blp.response(200, ArchiveSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Count posts by year and month, newest year first; years are paginated like any list."""

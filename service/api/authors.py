@@ -24,7 +24,7 @@ def public_author(author: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("")
 class Authors(MethodView):
-    @blp.arguments(PaginationArgs, location="query")
+    @blp.arguments(PaginationArgs(), location="query")
     @blp.response(200, AuthorListSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List authors by slug, with how many visible posts each has."""
@@ -33,7 +33,7 @@ class Authors(MethodView):
 
 @blp.route("/<slug>")
 class AuthorDetail(MethodView):
-    @blp.arguments(PaginationArgs, location="query")
+    @blp.arguments(PaginationArgs(), location="query")
     @blp.response(200, AuthorDetailSchema)
     def get(self, args: dict[str, Any], slug: str) -> dict[str, Any]:
         """Return one author and their posts, newest first, paginated."""

@@ -18,7 +18,7 @@ blp = Blueprint("categories", __name__, url_prefix="/api/categories", descriptio
 
 @blp.route("")
 class Categories(MethodView):
-    @blp.arguments(LabelListArgs, location="query")
+    @blp.arguments(LabelListArgs(), location="query")
     @blp.response(200, CategoryListSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List categories with their post counts, most used first (or by name)."""

@@ -40,7 +40,7 @@ def net(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @blp.route("")
 class Changes(MethodView):
-    @blp.arguments(ChangesArgs, location="query")
+    @blp.arguments(ChangesArgs(), location="query")
     @blp.response(200, ChangesSchema)
     @blp.alt_response(410, description="The history does not reach back to that build: fetch everything again.")
     def get(self, args: dict[str, Any]) -> dict[str, Any]:

@@ -34,7 +34,7 @@ class Collections(MethodView):
 
 @blp.route("/<label>/documents")
 class Documents(MethodView):
-    @blp.arguments(PaginationArgs, location="query")
+    @blp.arguments(PaginationArgs(), location="query")
     @blp.response(200, DocumentListSchema)
     def get(self, args: dict[str, Any], label: str) -> dict[str, Any]:
         """List a collection's documents in the collection's order (`order`, `sort_by`, else date and path)."""

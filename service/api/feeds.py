@@ -101,7 +101,7 @@ def atom_feed(data: dict[str, Any]) -> bytes:
 
 @blp.route("/feed.json")
 class JsonFeed(MethodView):
-    @blp.arguments(FeedArgs, location="query")
+    @blp.arguments(FeedArgs(), location="query")
     @blp.response(200, JsonFeedSchema, content_type=JSON_FEED)
     def get(self, args: dict[str, Any]) -> Response:
         """The newest posts as a JSON Feed 1.1, optionally of one category or tag."""
@@ -111,7 +111,7 @@ class JsonFeed(MethodView):
 
 @blp.route("/feed.xml")
 class AtomFeed(MethodView):
-    @blp.arguments(FeedArgs, location="query")
+    @blp.arguments(FeedArgs(), location="query")
     @blp.response(200, {"type": "string", "description": "An Atom 1.0 document."}, content_type=ATOM)
     def get(self, args: dict[str, Any]) -> Response:
         """The newest posts as an Atom feed, optionally of one category or tag."""

@@ -18,7 +18,7 @@ blp = Blueprint("images", __name__, url_prefix="/api/images", description="Image
 
 @blp.route("")
 class Images(MethodView):
-    @blp.arguments(ImageListArgs, location="query")
+    @blp.arguments(ImageListArgs(), location="query")
     @blp.response(200, ImageListSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List images, newest post first, optionally of one post or category; each names the posts using its file."""

@@ -74,7 +74,7 @@ def _resized(target: Path, width: int) -> Response | None:
 
 @blp.route("/<path:path>")
 class Media(MethodView):
-    @blp.arguments(MediaArgs, location="query")
+    @blp.arguments(MediaArgs(), location="query")
     @blp.response(200, description="The file's bytes, with its content type; with w, a resized copy.")
     @blp.alt_response(422, description="With w: the image cannot be decoded, or is over Pillow's size limits.")
     def get(self, args: dict[str, Any], path: str) -> Response:

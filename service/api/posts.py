@@ -20,7 +20,7 @@ blp = Blueprint("posts", __name__, url_prefix="/api/posts", description="Blog po
 
 @blp.route("")
 class Posts(MethodView):
-    @blp.arguments(PostListArgs, location="query")
+    @blp.arguments(PostListArgs(), location="query")
     @blp.response(200, PostListSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List post summaries, filtered, sorted and paginated.
@@ -38,7 +38,7 @@ def full_post(record: dict[str, Any], only: list[str] | None) -> dict[str, Any]:
 
 @blp.route("/by-id")
 class PostById(MethodView):
-    @blp.arguments(PostByIdArgs, location="query")
+    @blp.arguments(PostByIdArgs(), location="query")
     @blp.response(200, PostSchema)
     @blp.alt_response(404, description="No served post has this id.")
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -55,7 +55,7 @@ class PostById(MethodView):
 
 @blp.route("/by-id/related")
 class RelatedPostsById(MethodView):
-    @blp.arguments(RelatedByIdArgs, location="query")
+    @blp.arguments(RelatedByIdArgs(), location="query")
     @blp.response(200, RelatedListSchema)
     @blp.alt_response(404, description="No served post has this id.")
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -68,7 +68,7 @@ class RelatedPostsById(MethodView):
 
 @blp.route("/<slug>")
 class PostDetail(MethodView):
-    @blp.arguments(PostFieldsArgs, location="query")
+    @blp.arguments(PostFieldsArgs(), location="query")
     @blp.response(200, PostSchema)
     def get(self, args: dict[str, Any], slug: str) -> dict[str, Any] | Response:
         """Return one post in full, with its table of contents and the posts before (prev) and after (next) it."""
@@ -84,7 +84,7 @@ class PostDetail(MethodView):
 
 @blp.route("/<slug>/related")
 class RelatedPosts(MethodView):
-    @blp.arguments(RelatedArgs, location="query")
+    @blp.arguments(RelatedArgs(), location="query")
     @blp.response(200, RelatedListSchema)
     def get(self, args: dict[str, Any], slug: str) -> dict[str, Any]:
         """Return the posts most similar to this one (never itself)."""

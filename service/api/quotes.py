@@ -20,7 +20,7 @@ blp = Blueprint("quotes", __name__, url_prefix="/api/quotes", description="Quote
 
 @blp.route("")
 class Quotes(MethodView):
-    @blp.arguments(QuoteListArgs, location="query")
+    @blp.arguments(QuoteListArgs(), location="query")
     @blp.response(200, QuoteListSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List quotes, newest post first, optionally of one post or category."""
@@ -31,7 +31,7 @@ class Quotes(MethodView):
 @uncached
 class RandomQuote(MethodView):
     @blp.doc(**{"x-cache": "no-store"})
-    @blp.arguments(RandomQuoteArgs, location="query")
+    @blp.arguments(RandomQuoteArgs(), location="query")
     @blp.response(200, QuoteSchema, headers={"Cache-Control": {"description": "no-store: each request picks anew.",
                                                               "schema": {"type": "string"}}})
     def get(self, args: dict[str, Any]) -> dict[str, Any]:

@@ -21,7 +21,7 @@ blp = Blueprint("resolve", __name__, url_prefix="/api", description="Resolve pub
 
 @blp.route("/resolve")
 class Resolve(MethodView):
-    @blp.arguments(ResolveArgs, location="query")
+    @blp.arguments(ResolveArgs(), location="query")
     @blp.response(200, ResolveSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Say what lives at a public path: a post, page, document, author, category or tag (with the item), or a
@@ -59,7 +59,7 @@ class Resolve(MethodView):
 
 @blp.route("/redirects")
 class Redirects(MethodView):
-    @blp.arguments(PaginationArgs, location="query")
+    @blp.arguments(PaginationArgs(), location="query")
     @blp.response(200, RedirectListSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List every (from, to) pair of jekyll-redirect-from's `redirect_from` and `redirect_to`."""

@@ -18,7 +18,7 @@ blp = Blueprint("search", __name__, url_prefix="/api/search", description="Full-
 
 @blp.route("")
 class Search(MethodView):
-    @blp.arguments(SearchArgs, location="query")
+    @blp.arguments(SearchArgs(), location="query")
     @blp.response(200, SearchResultSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Search posts, quotes or images, with highlights, facet counts and a "did you mean".
@@ -45,7 +45,7 @@ def _facets(raw: str) -> tuple[str, ...]:
 
 @blp.route("/suggest")
 class Suggest(MethodView):
-    @blp.arguments(SuggestArgs, location="query")
+    @blp.arguments(SuggestArgs(), location="query")
     @blp.response(200, SuggestListSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Complete what is being typed: up to 8 post titles and words, for a suggestion box."""

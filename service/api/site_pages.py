@@ -30,7 +30,7 @@ def summary(record: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("")
 class Pages(MethodView):
-    @blp.arguments(PaginationArgs, location="query")
+    @blp.arguments(PaginationArgs(), location="query")
     @blp.response(200, DocumentListSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List pages by source path."""

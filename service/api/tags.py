@@ -17,7 +17,7 @@ blp = Blueprint("tags", __name__, url_prefix="/api/tags", description="Tags and 
 
 @blp.route("")
 class Tags(MethodView):
-    @blp.arguments(LabelListArgs, location="query")
+    @blp.arguments(LabelListArgs(), location="query")
     @blp.response(200, TagListSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List tags with their post counts, most used first (or by name)."""
