@@ -11,7 +11,7 @@ import pytest
 
 from service.search import PostFilter, SearchRequest
 from service.search.analysis import chunks, fold
-from tests.helpers import FIXTURES, indexed_app
+from tests.helpers import FIXTURES, indexed_app, write_post
 
 SHAPES = FIXTURES / "token-shapes"
 _EDGE = re.compile(r"^[\s!-/:-@\[-`{-~“”‘’«»…—–]+|[\s!-/:-@\[-`{-~“”‘’«»…—–]+$")
@@ -123,6 +123,50 @@ def test_every_word_of_a_post_finds_it_typed_as_written(shapes: Any, case: str) 
 
 def test_a_possessive_and_its_word_are_one(shapes: Any) -> None:
     assert _found(shapes, "jekyll's ") == _found(shapes, "jekyll ")
+
+
+def test_a_chunk_is_written_whole_and_a_possessive_also_without_its_s() -> None:
+    assert [c.written for c in chunks("Jekyll’s user-centered .gov it's cloud.gov's")] == [
+        ("jekyll's", "jekyll"), ("user-centered",), ("gov",), ("it's", "it"), ("cloud.gov's", "cloud.gov")]
+    assert chunks("18F's")[0].parts == chunks("18F")[0].parts  # the 's is no part: 18f's finds 18F
+
+
+# Short titles score higher (BM25F): each word below, typed alone, is in a short title only inside a longer word or
+# without the possessive's 's, and written as typed only in a long one.
+WRITTEN_TITLES = {
+    "18f-pages": "18F Pages", "18f-guides": "18F Guides",
+    "18fs-onboarding": "How we dramatically improved 18F’s onboarding process in three months",
+    "user-centered": "User-centered data", "user-experiences": "Mistakes to avoid in accessible user experiences",
+    "fec-gov": "The new FEC.gov", "gov-domains": "The first .gov domains hardcoded into your browser as HTTPS",
+    "doing-it-right": "Am I doing it right?", "its-leaner": "Now it's leaner, faster and multilingual than before",
+}
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    content = tmp_path_factory.mktemp("written-content")
+    for n, (slug, title) in enumerate(WRITTEN_TITLES.items(), start=1):
+        write_post(content, f"2024-02-{n:02d}-{slug}.md", f"title: \"{title}\"", "Some text.\n")
+    return indexed_app(content, tmp_path_factory.mktemp("written-index"))
+
+
+@pytest.mark.parametrize(("word", "first", "also"), [
+    ("18f's", "18fs-onboarding", {"18f-pages", "18f-guides"}),
+    ("18F’s ", "18fs-onboarding", {"18f-pages", "18f-guides"}),
+    ("user", "user-experiences", {"user-centered"}),
+    ("gov", "gov-domains", {"fec-gov"}),
+    ("it's", "its-leaner", {"doing-it-right"}),
+])
+def test_a_word_typed_alone_ranks_titles_saying_it_as_written_first(written: Any, word: str, first: str,
+                                                                     also: set[str]) -> None:
+    found = _found(written, word)
+    assert found[:1] == [first], found
+    assert also <= set(found), found  # the word's other titles are still found, below
+
+
+def test_a_word_finds_its_possessive_and_the_possessive_its_word(written: Any) -> None:
+    assert set(_found(written, "18f ")) == set(_found(written, "18f's ")) == {"18f-pages", "18f-guides",
+                                                                             "18fs-onboarding"}
 
 
 def test_parts_are_marked_whole_in_highlights(shapes: Any) -> None:

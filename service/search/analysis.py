@@ -5,7 +5,10 @@ digits), so `4.4.1`, `cloud.gov`, `jane@example.gov`, `F.U.D.`, `evidence-based`
 `1,000` are one chunk each. A chunk is indexed as its *parts* (`evidence`, `based`), one position each, and at the
 position of its first part also as *variants*: the parts joined (`evidencebased`, `fud`, `1000`), the whole with
 its dots (`4.4.1`, `cloud.gov`) and the dotted runs inside it (`4.4`, `usa.gov`), so each of those, typed, finds
-it. English possessives lose their `'s` (`jekyll's` is `jekyll`). Han, kana and emoji have no spaces to split at:
+it. English possessives lose their `'s` in the parts (`jekyll's` is `jekyll`), but the chunk keeps it: a chunk's
+*written* forms are the word as written (`jekyll's`, `user`, `user-centered`) and, for a possessive, the word
+without its `'s` (`jekyll`), so that what a reader typed can be told from a word that only contains it (`user` in
+`user-centered`, `gov` in `cloud.gov`) or that lacks its `'s`. Han, kana and emoji have no spaces to split at:
 each such character is a word of its own (a typed run of them is matched as a phrase). Text is NFKC-normalised,
 lower-cased and stripped of accents first.
 """
@@ -33,11 +36,12 @@ MAX_RUN_PARTS = 6  # longer dotted chunks (long dotted identifiers) are indexed 
 class Chunk:
     """One word as written: its parts, in order, and the other forms it is also indexed under."""
 
-    text: str  # folded, e.g. "analytics.usa.gov"
+    text: str  # folded, as written, e.g. "analytics.usa.gov", "jekyll's"
     parts: tuple[str, ...]  # ("analytics", "usa", "gov")
     variants: tuple[str, ...]  # ("analyticsusagov", "analytics.usa.gov", "analytics.usa", "usa.gov")
     solo: bool = False  # a Han/kana character or an emoji
     own: int = 0  # how many of the variants are the chunk itself (joined, whole) rather than runs inside it
+    possessive: bool = False  # text ends in an English possessive 's, which the parts and variants leave out
 
     @property
     def compound(self) -> bool:
@@ -47,6 +51,11 @@ class Chunk:
     def forms(self) -> tuple[str, ...]:
         """The variants that stand for the whole chunk (what a reader typing it means): joined and whole."""
         return self.variants[: self.own]
+
+    @property
+    def written(self) -> tuple[str, ...]:
+        """The chunk as written and, for a possessive, without its 's: what a reader typing it may have seen."""
+        return (self.text, self.text[:-2]) if self.possessive else (self.text,)
 
 
 def fold(text: str) -> str:
@@ -84,7 +93,8 @@ def _chunk(text: str) -> Chunk:
     if re.fullmatch(f"[{_SOLO}]", text):
         return Chunk(text, (text,), (), solo=True)
     if text.endswith("'s") and len(text) > 2 and text.count("'") == 1:  # an English possessive: jekyll's
-        text = text[:-2]
+        word = _chunk(text[:-2])
+        return Chunk(text, word.parts, word.variants, own=word.own, possessive=True)
     parts = tuple(p for p in _SPLIT.split(text) if p)
     if len(parts) <= 1:
         return Chunk(text, parts or (text,), ())

@@ -4,7 +4,8 @@ Each typed word is analysed by the index's own analyzer (service.search.analysis
 looked up the way the index stored it: `4.4.1` and `cloud.gov` whole, `evidence-based` by its parts or joined.
 Two tiers: the *exact* one (the words as typed, any form of each, and completions of the word still being typed)
 ranks above what only a typo correction finds. Inside a tier, a post whose title is exactly the query comes
-first, then posts with every word in the title, then BM25F; ties go to the newest post.
+first, then posts with every word in the title (as typed before by its stem, as written before as typed), then
+BM25F; ties go to the newest post.
 """
 
 from __future__ import annotations
@@ -52,6 +53,10 @@ PHRASE_BONUS = 60.0
 # Every word in the title as typed, not only by its stem or as the start of a longer word (serving, not services
 # or servings): a word typed alone is most often one the reader saw in the title.
 WHOLE_TITLE_BONUS = 300.0
+# Every word in the title as written, whole: the typed word itself rather than a part of a longer word (gov, not
+# cloud.gov; user, not user-centered) or the word without the possessive typed (18F's, not 18F). A title that says
+# 18F's also says 18F: this only orders the posts the bonuses above already put together.
+WRITTEN_TITLE_BONUS = 150.0
 
 
 class Or(_WhooshOr):
@@ -86,6 +91,7 @@ class _Word:
     title_exact: list[Query] = field(default_factory=list)
     title_corrected: list[Query] = field(default_factory=list)
     title_typed: list[Query] = field(default_factory=list)  # the word as typed, unstemmed, in the title
+    title_written: list[Query] = field(default_factory=list)  # the word as written, whole, in the title
 
 
 def any_field(stem_text: str, weight: float = 1.0) -> Query:
@@ -244,6 +250,7 @@ class Planner:
         if len(found) != 1:  # query.py hands over one chunk per word; anything else is a phrase
             return self._phrase(tuple(c.text for c in found), plan, out)
         chunk = found[0]
+        out.title_written.append(Term("titleas", chunk.text))
         if chunk.compound:
             self._compound(chunk, typos, plan, out, prefix)
         else:
@@ -300,10 +307,12 @@ class Planner:
         plan = Plan(exact=Or([]), full=None)
         groups: list[tuple[list[Query], list[Query], list[Query], list[Query]]] = []
         typed_titles: list[list[Query]] = []
+        written_titles: list[list[Query]] = []
         for n, group in enumerate(uq.groups):
             prefix_group = bool(uq.prefix) and n == len(uq.groups) - 1
             exact, corrected, title_exact, title_corrected = [], [], [], []
             typed: list[Query] = []
+            written: list[Query] = []
             for m, clause in enumerate(group):
                 planned = self._clause(clause, typos, plan, prefix_group and m == len(group) - 1)
                 exact += planned.exact
@@ -311,7 +320,9 @@ class Planner:
                 title_exact += planned.title_exact
                 title_corrected += planned.title_corrected
                 typed += planned.title_typed
+                written += planned.title_written
             typed_titles.append(typed)
+            written_titles.append(written)
             # (a word nothing matches, even corrected, stays: every word must match, so nothing does)
             groups.append((exact, corrected, title_exact, title_corrected))
         if not groups:
@@ -340,7 +351,7 @@ class Planner:
             groups = [([], e + c, [], t + tc) for e, c, t, tc in matched]
         if all(e for e, _, _, _ in groups):
             plan.exact = combine([_one(e) for e, _, _, _ in groups], [_one(t) for _, _, t, _ in groups if t],
-                                 _typed_title_bonus(typed_titles))
+                                 _typed_title_bonus(typed_titles, written_titles))
         else:
             plan.exact = Or([])
         if any(c for _, c, _, _ in groups):
@@ -379,11 +390,15 @@ def _typed_title_key(uq: UserQuery) -> str | None:
     return title_key(" ".join(group[0].words[0] for group in uq.groups)) or None
 
 
-def _typed_title_bonus(typed: list[list[Query]]) -> Query | None:
-    """Return the bonus for posts with every word in the title as typed (each group's unstemmed title term)."""
-    if not typed or not all(typed):
-        return None
-    return ConstantScoreQuery(_all([_one(t) for t in typed]), WHOLE_TITLE_BONUS)
+def _typed_title_bonus(typed: list[list[Query]], written: list[list[Query]]) -> Query | None:
+    """Return the bonus for posts with every word in the title as typed (each group's unstemmed title term), and
+    more for those with every word in it as written (each group's whole word: no part of a longer one)."""
+    bonuses = []
+    if typed and all(typed):
+        bonuses.append(ConstantScoreQuery(_all([_one(t) for t in typed]), WHOLE_TITLE_BONUS))
+    if written and all(written):
+        bonuses.append(ConstantScoreQuery(_all([_one(w) for w in written]), WRITTEN_TITLE_BONUS))
+    return _one(bonuses) if bonuses else None
 
 
 def _phrase_bonus(uq: UserQuery) -> Query | None:

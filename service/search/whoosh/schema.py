@@ -14,8 +14,8 @@ from whoosh.lang.porter import stem
 
 from service.search import analysis
 
-SCHEMA_VERSION = "8"  # 8: author slugs (the author filter and facet); 7: documents keyed by post id;
-# 6: live length sums (scoring.py)
+SCHEMA_VERSION = "9"  # 9: titleas, title words as written (jekyll's, user-centered); 8: author slugs (the author
+# filter and facet); 7: documents keyed by post id; 6: live length sums (scoring.py)
 # Query-time weights (BM25F scores each field, these scale them): a title match beats many body matches.
 # Quote text is part of the body; a quote document keeps its attribution in labels.
 FIELD_WEIGHTS = {"title": 8.0, "labels": 3.0, "excerpt": 2.0, "body": 1.0}
@@ -121,6 +121,31 @@ class PrefixTokenizer(Tokenizer):
 MIN_PREFIX, MAX_PREFIX = 2, 24
 
 
+class WrittenTokenizer(Tokenizer):
+    """Each word of a text as written, whole (analysis.Chunk.written): `user`, `user-centered`, `jekyll's` and `jekyll`.
+
+    For titles only: tells a title that says what the reader typed from one that holds it only as a part of a longer
+    word (`gov` of `cloud.gov`) or without its possessive `'s` (a title saying `18F` for `18f's`).
+    """
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
+                 removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
+                 mode: str = "", **kwargs: Any) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for chunk in analysis.chunks(value) if tokenize else [analysis.Chunk(value, (value,), ())]:
+            for word in chunk.written:
+                token.text, token.boost, token.stopped = word, 1.0, False
+                if positions:
+                    token.pos = start_pos
+                yield token
+
+
 def _stem_analyzer() -> Any:
     return ShapeTokenizer(stemmed=True)
 
@@ -211,6 +236,7 @@ def index_schema() -> Schema:
         titlew=TEXT(analyzer=_word_analyzer()),  # title completions in the suggestion box
         titlekey=ID(),  # title_key(title): a query that is exactly the title ranks first
         titlepre=TEXT(analyzer=PrefixTokenizer(), phrase=False),  # starts of title words, for the word being typed
+        titleas=TEXT(analyzer=WrittenTokenizer(), phrase=False),  # title words as written: a typed word's own
         category=KEYWORD(commas=True),
         tag=KEYWORD(commas=True),
         author=KEYWORD(commas=True),  # author slugs, joined with the site's author records at build time

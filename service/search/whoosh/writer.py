@@ -196,7 +196,7 @@ def page_document(record: dict[str, Any]) -> dict[str, Any]:
     summary = {key: record.get(key) for key in PAGE_SUMMARY_KEYS}
     doc: dict[str, Any] = {
         "key": page_key(record), "kind": "page", "slug": page_key(record), "post": page_key(record),
-        "title": title, "titlew": title,
+        "title": title, "titlew": title, "titleas": title,
         "titlekey": title_key(title), "titlepre": title, "labels": label, "body": record.get("text") or "",
         "words": f"{title}\n{label}\n{record.get('text') or ''}", "order": 0, "title_sort": title.lower()[:200],
         "record": orjson.dumps(record), "summary": orjson.dumps(summary),
@@ -232,6 +232,7 @@ def _documents(post: Post) -> list[dict[str, Any]]:
         "titlew": post.title,
         "titlekey": title_key(post.title),
         "titlepre": post.title,
+        "titleas": post.title,
         "excerpt": post.excerpt,
         "labels": labels,
         "body": post.text,
