@@ -208,7 +208,7 @@ def markdown(results: dict[str, Any]) -> str:
             lines += ["", f"Only the {split} half:", ""]
         lines += _table(results, split)
     every = results.get("alone_every", 1)
-    lines += ["", f"Each title word typed alone{f' (every {every}th word of the titles)' if every > 1 else ''}:", "",
+    lines += ["", f"Each title word typed alone{f' (one title word in {every})' if every > 1 else ''}:", "",
               "| corpus | posts | tantivy title boost | each title word alone, success@10 (ours / tantivy) | "
               "the same where ≤10 titles share the word | median / p95 ms per query (ours via Flask, tantivy bare) |",
               "|---|---|---|---|---|---|"]
