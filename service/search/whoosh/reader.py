@@ -18,7 +18,7 @@ from service.search import facets, pages, vocabulary
 from service.search.models import Manifest, Page, PostFilter, SearchRequest, SearchResult
 from service.search.shared import per_build
 from service.search.site_store import SiteView, site_view
-from service.search.whoosh import execute, scoring, storage
+from service.search.whoosh import arrays, execute, scoring, storage
 from service.search.whoosh.docsets import Bits, DocSets
 from service.search.whoosh.planner import MAX_COMPLETIONS, Or, Planner, filter_query
 from service.search.whoosh.schema import COMMON_WORDS, FUNCTION_STEMS, typed_words
@@ -30,6 +30,9 @@ RELATED_COMMON_SHARE = 0.05  # a word in more than this share of posts is no sig
 FILTER_CACHE = 64  # filter combinations remembered per searcher (each a bitset)
 # Block-quality skipping: only the top page*per_page are scored in full; counts come from bitsets, unscored.
 OPTIMIZE = True
+# From this many candidates the word-order bonus is left out (its phrase check walks every candidate's positions):
+# above every blog of the relevance benchmark (at most about 600 documents), whose rankings keep it.
+PHRASE_BONUS_UNTIL = 1000
 
 
 def open_index(build_dir: Path) -> WhooshIndex:
@@ -159,15 +162,29 @@ class WhooshIndex:
         return found
 
     def top(self, q: Query, allowed: int, limit: int) -> list[tuple[int, float]]:
-        """Score q over the allowed documents and return the best `limit` (docnum, score), best first."""
+        """Score q over the allowed documents and return the best `limit` (docnum, score), best first.
+
+        The planner's query shapes are scored with arrays (arrays.py); thousands of candidates without the
+        word-order bonus, whose phrase check would then cost more than the rest of the search. Other shapes (a
+        typed phrase, a dotted word) go through Whoosh's matchers.
+        """
         if limit <= 0 or not allowed:
             return []
-        results = self._searcher.search(q, filter=Bits(allowed), limit=limit + TIE_SLACK, optimize=OPTIMIZE)
+        lean = arrays.without_phrase_bonus(q) if allowed.bit_count() >= PHRASE_BONUS_UNTIL else q
+        if arrays.supported(lean):
+            found = self.arrays().top(lean, allowed, limit)
+        else:
+            results = self._searcher.search(q, filter=Bits(allowed), limit=limit + TIE_SLACK, optimize=OPTIMIZE)
+            found = [(hit.docnum, hit.score) for hit in results]
         # equal scores: the newest post first (Whoosh would order them by document number, which after an
         # incremental or two-process build says nothing about dates)
         rank = self.date_ranks(newest_first=True)
-        ranked = sorted(((hit.docnum, hit.score) for hit in results), key=lambda p: (-round(p[1], 6), rank[p[0]]))
-        return ranked[:limit]
+        return sorted(found, key=lambda p: (-round(p[1], 6), rank[p[0]]))[:limit]
+
+    def arrays(self) -> arrays.ArrayScorer:
+        """Return this build's term score arrays, made once per process and filled as terms are searched."""
+        return per_build(self.path, self._generation, "arrays",
+                         lambda: arrays.ArrayScorer(self._searcher.reader(), self._searcher, self.docsets()))
 
     def facet_counts(self, matched: int, wanted: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
         """Count each wanted facet's values over the matched documents, from the build's value bitsets."""

@@ -1,0 +1,246 @@
+"""Scoring a query over thousands of candidates with arrays instead of Whoosh's matcher tree.
+
+Whoosh scores a document by walking a tree of pure-Python matchers, a few microseconds per node: a common word
+in a 10,000-post blog means thousands of candidates and tens of milliseconds. Here each term's BM25F contributions
+are read once per build (ids and weights a posting block at a time, the same scorer's idf, average length and
+parameters, the same quantized lengths) and kept in a bounded cache; a query is then a few array unions and
+intersections. The per-term scores are the very floating-point operations Whoosh's scorer does, so a document
+scores the same (sums may differ in the last bit: sums run in another order). Only the query shapes the planner
+makes are taken (terms, Or, And, AndMaybe, AndNot, constant-score bonuses); anything else goes to Whoosh.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.util.numeric import byte_to_length
+
+CACHE_BYTES = 48 * 1024 * 1024  # per opened build: the terms of real query logs repeat
+_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)  # Whoosh's quantized lengths
+
+Scored = tuple[np.ndarray, np.ndarray]  # sorted unique document numbers, and their scores
+_EMPTY: Scored = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64))
+
+
+class Unsupported(Exception):
+    """A query shape the arrays do not score (a phrase, a range): Whoosh scores it instead."""
+
+
+def supported(q: Any) -> bool:
+    """Say whether every node of q is a shape the arrays score exactly as Whoosh does."""
+    if isinstance(q, wq.Term):
+        return True
+    if isinstance(q, wq.ConstantScoreQuery):
+        return _matchable(q.child)
+    if isinstance(q, wq.AndNot):
+        return supported(q.a) and _matchable(q.b)
+    if isinstance(q, wq.AndMaybe):
+        return supported(q.a) and supported(q.b)
+    if isinstance(q, wq.Or) and not getattr(q, "minmatch", 0) and getattr(q, "scale", None) is None \
+            and not isinstance(q, wq.DisjunctionMax):
+        return all(supported(s) for s in q.subqueries)
+    if isinstance(q, wq.And):
+        return all(supported(s) for s in q.subqueries)
+    return False
+
+
+def without_phrase_bonus(q: Any) -> Any:
+    """Return q without its word-order bonus (a constant score for a phrase, on the optional side of AndMaybe)."""
+    if isinstance(q, wq.AndNot):
+        return wq.AndNot(without_phrase_bonus(q.a), q.b)
+    if not isinstance(q, wq.AndMaybe):
+        return q
+    bonuses = q.b.subqueries if isinstance(q.b, wq.Or) else [q.b]
+    kept = [b for b in bonuses if not (isinstance(b, wq.ConstantScoreQuery) and isinstance(b.child, wq.Phrase))]
+    if len(kept) == len(bonuses):
+        return q
+    if not kept:
+        return q.a
+    return wq.AndMaybe(q.a, kept[0] if len(kept) == 1 else type(q.b)(kept))
+
+
+def _matchable(q: Any) -> bool:
+    """Constant-score and excluded parts are matched, not scored: any shape the bitsets answer (phrases by walking
+    Whoosh's matchers, which the caller affords only over few candidates)."""
+    return not hasattr(q, "subqueries") or all(_matchable(s) for s in q.subqueries)
+
+
+class ArrayScorer:
+    """The per-build cache of term score arrays, and the evaluation of a query tree over them."""
+
+    def __init__(self, reader: Any, searcher: Any, docsets: Any) -> None:
+        self._reader = reader
+        self._searcher = searcher
+        self._docsets = docsets
+        self._lengths: dict[str, np.ndarray] = {}
+        self._terms: OrderedDict[tuple[str, Any], Scored] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def top(self, q: Any, allowed: int, limit: int) -> list[tuple[int, float]]:
+        """Return the (docnum, score) of every allowed match whose score could be among the best `limit`."""
+        ids, scores = self._eval(q)
+        if not len(ids) or limit <= 0:
+            return []
+        keep = _members(ids, allowed)
+        ids, scores = ids[keep], scores[keep]
+        if len(ids) > limit:
+            cut = np.partition(scores, len(scores) - limit)[len(scores) - limit]  # the limit-th best
+            chosen = scores >= cut - 2e-6  # and everything tied with it once rounded: the caller orders ties by date
+            ids, scores = ids[chosen], scores[chosen]
+        return list(zip(ids.tolist(), scores.tolist(), strict=True))
+
+    # -- terms ----------------------------------------------------------------------------------------------
+    def _term(self, field: str, text: Any) -> Scored:
+        key = (field, text)
+        with self._lock:
+            found = self._terms.get(key)
+            if found is not None:
+                self._terms.move_to_end(key)
+                return found
+        found = self._read_term(field, text)
+        with self._lock:
+            if key not in self._terms:
+                self._terms[key] = found
+                self._bytes += found[0].nbytes + found[1].nbytes
+                while self._bytes > CACHE_BYTES and len(self._terms) > 1:
+                    _, (old_ids, old_scores) = self._terms.popitem(last=False)
+                    self._bytes -= old_ids.nbytes + old_scores.nbytes
+        return found
+
+    def _read_term(self, field: str, text: Any) -> Scored:
+        schema = self._reader.schema
+        if field not in schema:
+            return _EMPTY
+        btext = schema[field].to_bytes(text) if isinstance(text, str) else text
+        if (field, btext) not in self._reader:
+            return _EMPTY
+        ids_parts, weight_parts = [], []
+        for sub, offset in self._reader.leaf_readers():
+            if (field, btext) in sub:
+                ids, weights = _postings(sub.postings(field, btext))
+                ids_parts.append(np.asarray(ids, dtype=np.int64) + offset)
+                weight_parts.append(np.asarray(weights, dtype=np.float64))
+        if not ids_parts:
+            return _EMPTY
+        ids = np.concatenate(ids_parts)
+        tf = np.concatenate(weight_parts)
+        scorer = self._searcher.weighting.scorer(self._searcher, field, btext)
+        if not schema[field].scorable:
+            return ids, tf  # Whoosh's WeightScorer: the weight itself
+        fl = self._field_lengths(field)[ids]
+        k1, b = scorer.K1, scorer.B
+        # whoosh.scoring.bm25, operation for operation, so each term's score is Whoosh's to the last bit
+        scores = scorer.idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / scorer.avgfl)))
+        return ids, scores
+
+    def _field_lengths(self, field: str) -> np.ndarray:
+        found = self._lengths.get(field)
+        if found is None:
+            parts = []
+            for sub, _offset in self._reader.leaf_readers():
+                count = sub.doc_count_all()
+                perdoc = getattr(sub, "_perdoc", None)
+                column = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN) if perdoc is not None else None
+                if column is None:  # no length column: ask the reader (slower, same numbers)
+                    raw = np.array([sub.doc_field_length(n, field, 1) or 1 for n in range(count)], dtype=np.float64)
+                    parts.append(raw)
+                    continue
+                codes = np.fromiter((column[n] for n in range(count)), dtype=np.uint8, count=count)
+                parts.append(np.where(codes == 0, 1.0, _LENGTH[codes]))  # a missing length counts as 1, as dfl does
+            found = np.concatenate(parts) if parts else np.empty(0)
+            self._lengths[field] = found
+        return found
+
+    # -- the tree -------------------------------------------------------------------------------------------
+    def _eval(self, q: Any) -> Scored:
+        if isinstance(q, wq.Term):
+            ids, scores = self._term(q.fieldname, q.text)
+            return (ids, scores * q.boost) if q.boost != 1.0 else (ids, scores)
+        if isinstance(q, wq.ConstantScoreQuery):
+            ids = _ids_of(self._docsets.matches(q.child))
+            return ids, np.full(len(ids), float(q.score))
+        if isinstance(q, wq.AndNot):
+            ids, scores = self._eval(q.a)
+            keep = ~_members(ids, self._docsets.matches(q.b))
+            return ids[keep], scores[keep]
+        if isinstance(q, wq.AndMaybe):
+            ids, scores = self._eval(q.a)
+            extra_ids, extra = self._eval(q.b)
+            _, at, other = np.intersect1d(ids, extra_ids, assume_unique=True, return_indices=True)
+            scores = scores.copy()
+            scores[at] += extra[other]
+            return ids, scores
+        if isinstance(q, wq.And):
+            parts = [self._eval(s) for s in q.subqueries]
+            if not parts:
+                return _EMPTY
+            ids, scores = parts[0]
+            for other_ids, other in parts[1:]:
+                ids, at, at_other = np.intersect1d(ids, other_ids, assume_unique=True, return_indices=True)
+                scores = scores[at] + other[at_other]
+            return ids, scores * q.boost if q.boost != 1.0 else scores
+        if isinstance(q, wq.Or):
+            parts = [p for p in (self._eval(s) for s in q.subqueries) if len(p[0])]
+            if not parts:
+                return _EMPTY
+            if len(parts) == 1:
+                ids, scores = parts[0]
+            else:
+                ids, where = np.unique(np.concatenate([p[0] for p in parts]), return_inverse=True)
+                scores = np.bincount(where, weights=np.concatenate([p[1] for p in parts]), minlength=len(ids))
+            return ids, scores * q.boost if q.boost != 1.0 else scores
+        raise Unsupported(type(q).__name__)
+
+
+def _postings(matcher: Any) -> tuple[list[int], list[float]]:
+    """Read every id and weight of a fresh posting matcher, a block at a time where the codec allows it."""
+    if isinstance(matcher, FilterMatcher):  # a segment with deletions wraps its postings
+        deleted, exclude = matcher._ids, matcher._exclude
+        ids, weights = _postings(matcher.child)
+        kept = [(i, w) for i, w in zip(ids, weights, strict=True) if (i in deleted) != exclude]
+        return [i for i, _ in kept], [w for _, w in kept]
+    ids_out: list[int] = []
+    weights_out: list[float] = []
+    if not hasattr(matcher, "_read_ids") or not hasattr(matcher, "_read_weights"):
+        while matcher.is_active():
+            ids_out.append(matcher.id())
+            weights_out.append(matcher.weight())
+            matcher.next()
+        return ids_out, weights_out
+    while matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        if matcher._weights is None:
+            matcher._read_weights()
+        ids_out.extend(matcher._ids[matcher._i:])
+        weights_out.extend(matcher._weights[matcher._i:])
+        matcher._i = matcher._blocklength - 1
+        matcher.next()
+    return ids_out, weights_out
+
+
+def _ids_of(bits: int) -> np.ndarray:
+    """Return the document numbers of a bitset, ascending."""
+    if not bits:
+        return _EMPTY[0]
+    raw = np.frombuffer(bits.to_bytes((bits.bit_length() + 7) // 8, "little"), dtype=np.uint8)
+    return np.flatnonzero(np.unpackbits(raw, bitorder="little")).astype(np.int64)
+
+
+def _members(ids: np.ndarray, bits: int) -> np.ndarray:
+    """Return a mask of which ids are in the bitset."""
+    if not bits or not len(ids):
+        return np.zeros(len(ids), dtype=bool)
+    raw = np.frombuffer(bits.to_bytes((bits.bit_length() + 7) // 8, "little"), dtype=np.uint8)
+    flags = np.unpackbits(raw, bitorder="little").astype(bool)
+    inside = ids < len(flags)
+    out = np.zeros(len(ids), dtype=bool)
+    out[inside] = flags[ids[inside]]
+    return out

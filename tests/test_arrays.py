@@ -1,0 +1,79 @@
+"""Array scoring ranks and scores exactly as Whoosh's matchers do, and leaves the word-order bonus out at scale."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.corpus import generate, vocabulary
+from service.search import PostFilter
+from service.search.query import parse_user_query
+from service.search.whoosh import arrays, reader
+from service.search.whoosh.docsets import Bits
+from tests.helpers import indexed_app, write_post
+
+POSTS = 400  # several posting blocks per common word, and a multi-segment build with an incremental update on top
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A real index of generated posts (Zipf-distributed words, as the benchmark's), updated once incrementally."""
+    root = tmp_path_factory.mktemp("arrays")
+    content = generate(root / "content", POSTS, seed=11, jobs=1)
+    indexed_app(content, root / "index")
+    first = sorted((content / "_posts").iterdir())[0]
+    first.write_text(first.read_text() + "\nOne sentence added after the build, so a segment has a deletion.\n")
+    return indexed_app(content, root / "index")
+
+
+def _queries(count: int) -> list[str]:
+    rng = random.Random(5)
+    words = list(vocabulary(seed=11).content_words)
+    found = []
+    for n in range(count):
+        pool = words[:60] if n % 2 else words  # common words (thousands of postings) and any word
+        typed = " ".join(rng.choice(pool) for _ in range(rng.choice((1, 2, 2, 3))))
+        found.append(typed + (" " if n % 3 else ""))  # finished words, and a last word still being typed
+    return [*found, "-" + words[0] + " " + words[1], words[2] + " OR " + words[3], words[4][:3]]
+
+
+def test_arrays_rank_and_score_as_whoosh_does(generated: Any) -> None:
+    with generated.app_context():
+        ix = generated.extensions["broadsheet.index"].get()
+        planner, sets, scorer = ix.planner(), ix.docsets(), ix.arrays()
+        posts = ix.allowed("post", PostFilter())
+        rank = ix.date_ranks(newest_first=True)
+        compared = 0
+        for typed in _queries(120):
+            plan = planner.plan(parse_user_query(typed), True)
+            for q in [] if plan is None else [plan.exact, plan.full, plan.corrected_only]:
+                bits = sets.matches(q) & posts if q is not None else 0
+                if not bits or not arrays.supported(q):
+                    continue
+                ours = sorted(scorer.top(q, bits, 15), key=lambda p: (-round(p[1], 6), rank[p[0]]))[:15]
+                hits = ix._searcher.search(q, filter=Bits(bits), limit=40, optimize=True)
+                theirs = sorted(((h.docnum, h.score) for h in hits), key=lambda p: (-round(p[1], 6), rank[p[0]]))[:15]
+                assert [d for d, _ in ours] == [d for d, _ in theirs], typed
+                assert all(abs(a - b) < 1e-9 for (_, a), (_, b) in zip(ours, theirs, strict=True)), typed
+                compared += 1
+        assert compared > 150  # the queries really were scored both ways
+
+
+def test_the_word_order_bonus_is_left_out_only_above_the_threshold(make_app: Any, content_dir: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    write_post(content_dir, "2024-01-01-apart.md", "title: One",
+               "Cranes lift. The harbour is busy; cranes, cranes and the harbour again, harbour.\n")
+    write_post(content_dir, "2024-01-02-together.md", "title: Two", "The harbour cranes stood there.\n")
+    app = make_app(content_dir)
+    client = app.test_client()
+
+    def first() -> str:
+        return client.get("/api/search?q=harbour+cranes+").get_json()["items"][0]["slug"]
+
+    assert first() == "together"  # the words side by side, in order, outrank more of them apart
+    monkeypatch.setattr(reader, "PHRASE_BONUS_UNTIL", 2)
+    assert make_app(content_dir, RESPONSE_CACHE_MB=0).test_client().get(
+        "/api/search?q=harbour+cranes+").get_json()["items"][0]["slug"] == "apart"
