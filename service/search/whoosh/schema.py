@@ -88,18 +88,22 @@ def chunk_terms(chunk: analysis.Chunk, stemmed: bool) -> tuple[tuple[str, ...], 
     return tuple(out)
 
 
-class PrefixTokenizer(Tokenizer):
-    """Every start (2 to 24 characters) of every word of a text and of its whole forms: `cloud.g`, `evidenceba`.
-
-    For titles only: a word still being typed then matches every title word it starts, in one term, however many
-    words of the site start that way (a body's words are reached through the most used completions instead).
-    """
+class _Settingless(Tokenizer):
+    """A tokenizer with no settings: any two of one class are equal (Whoosh compares a build's schema fields)."""
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self)
 
     def __hash__(self) -> int:
         return hash(type(self))
+
+
+class PrefixTokenizer(_Settingless):
+    """Every start (2 to 24 characters) of every word of a text and of its whole forms: `cloud.g`, `evidenceba`.
+
+    For titles only: a word still being typed then matches every title word it starts, in one term, however many
+    words of the site start that way (a body's words are reached through the most used completions instead).
+    """
 
     def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
                  removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
@@ -121,18 +125,12 @@ class PrefixTokenizer(Tokenizer):
 MIN_PREFIX, MAX_PREFIX = 2, 24
 
 
-class WrittenTokenizer(Tokenizer):
+class WrittenTokenizer(_Settingless):
     """Each word of a text as written, whole (analysis.Chunk.written): `user`, `user-centered`, `jekyll's` and `jekyll`.
 
     For titles only: tells a title that says what the reader typed from one that holds it only as a part of a longer
     word (`gov` of `cloud.gov`) or without its possessive `'s` (a title saying `18F` for `18f's`).
     """
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self)
-
-    def __hash__(self) -> int:
-        return hash(type(self))
 
     def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
                  removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
