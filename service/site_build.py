@@ -13,8 +13,8 @@ import orjson
 from service.content.site_reader import read_site
 from service.incremental import fingerprint
 from service.search import site_payload
+from service.search.documents import page_key
 from service.search.site_store import document_record
-from service.search.whoosh.writer import page_key
 
 if TYPE_CHECKING:
     from service.incremental import Scan

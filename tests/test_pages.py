@@ -10,7 +10,7 @@ import orjson
 from flask import Flask
 
 from service.indexing import reindex
-from service.schemas.pages import MEDIA_MARK, SITE_MARK, compile_schema, finish
+from service.schemas.compiled import MEDIA_MARK, SITE_MARK, compile_schema, finish
 from service.schemas.responses import PostSchema
 from service.search import current_build_dir
 from service.search.pages import open_pages

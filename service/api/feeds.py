@@ -7,7 +7,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 import orjson
-from feedgen.feed import FeedGenerator
 from flask import Response, current_app
 from flask.views import MethodView
 
@@ -74,6 +73,8 @@ def json_feed(data: dict[str, Any]) -> dict[str, Any]:
 
 def atom_feed(data: dict[str, Any]) -> bytes:
     """Render the feed as Atom with feedgen."""
+    from feedgen.feed import FeedGenerator  # imported here: feedgen and lxml cost a worker's start 40 ms
+
     feed = FeedGenerator()
     feed.id(data["self"])
     feed.title(data["title"])

@@ -12,7 +12,7 @@ from service.api.lists import post_page, trim
 from service.api.resource import Blueprint
 from service.current import current_index
 from service.schemas.args import PostByIdArgs, PostFieldsArgs, PostListArgs, RelatedArgs, RelatedByIdArgs
-from service.schemas.pages import finish
+from service.schemas.compiled import finish
 from service.schemas.responses import PostListSchema, PostSchema, RelatedListSchema
 
 blp = Blueprint("posts", __name__, url_prefix="/api/posts", description="Blog posts, newest first.", cached=True)

@@ -1,115 +1,30 @@
 """A post's finished response body, made at index time: the post schema's output with the URL bases left as markers.
 
 Dumping through marshmallow costs milliseconds a post (too slow for every post of a big site at every build), so
-the post schema is compiled once into plain functions that do what its fields do; `tests/test_pages.py` holds
-the two equal over real content. The absolute bases (SITE_URL, PUBLIC_URL) are deployment settings, not content:
-bodies keep a marker where each goes, and `finish` puts the configured bases in when a body is served.
+the post schema is compiled (compiled.py); `tests/test_pages.py` holds the two equal over real content. Bodies
+keep a marker where each absolute base goes, and `finish` puts the configured bases in when a body is served.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import orjson
-from marshmallow import Schema, fields
 
-from service.config import public_url, site_url
 from service.content.models import Post
 from service.schemas import responses
+from service.schemas.compiled import compile_schema, has_marks
 from service.search.documents import post_record, summary_record
 from service.search.pages import read_order, write_pages
-
-SITE_MARK = "\x00bs:site\x00"
-MEDIA_MARK = "\x00bs:media\x00"
-_ENCODED = {mark: orjson.dumps(mark)[1:-1] for mark in (SITE_MARK, MEDIA_MARK)}
-Dumper = Callable[[Mapping[str, Any]], dict[str, Any]]
-
-
-def _absolute(mark: str) -> Callable[[Any], Any]:
-    def dump(value: Any) -> Any:
-        if value is None:
-            return None
-        return mark + value if value.startswith("/") and not value.startswith("//") else value
-
-    return dump
-
-
-def _plain(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    return lambda value: None if value is None else convert(value)
-
-
-def _bool(value: Any) -> Any:
-    if value is None:
-        return None
-    if value in fields.Boolean.truthy:
-        return True
-    if value in fields.Boolean.falsy:
-        return False
-    return bool(value)
-
-
-def _field(field: fields.Field) -> Callable[[Any], Any]:
-    """Return a function doing what one marshmallow field does to a value when dumping."""
-    if isinstance(field, responses._Srcset):
-        url = _absolute(MEDIA_MARK)
-        return lambda value: None if not value else ", ".join(f"{url(v['url'])} {v['width']}w" for v in value)
-    if isinstance(field, responses.MediaURL):
-        return _absolute(MEDIA_MARK)
-    if isinstance(field, responses.SiteURL):
-        return _absolute(SITE_MARK)
-    if isinstance(field, fields.Nested):
-        inner = compile_schema(field.schema.__class__)
-        return lambda value: None if value is None else inner(value)
-    if isinstance(field, fields.List):
-        item = _field(field.inner)
-        return lambda value: None if value is None else [item(v) for v in value]
-    if type(field) is fields.String:
-        return _plain(lambda v: v if isinstance(v, str) else str(v))
-    if type(field) is fields.Integer:
-        return _plain(int)
-    if type(field) is fields.Boolean:
-        return _bool
-    if type(field) is fields.Dict and field.key_field is None and field.value_field is None:
-        return _plain(dict)
-    raise TypeError(f"no compiled form for {type(field).__name__}")
-
-
-_COMPILED: dict[type[Schema], Dumper] = {}
-
-
-def compile_schema(schema_class: type[Schema]) -> Dumper:
-    """Return a function that dumps a mapping as schema_class would (keys it lacks are left out, like marshmallow)."""
-    found = _COMPILED.get(schema_class)
-    if found is not None:
-        return found
-    plan = [(field.data_key if field.data_key is not None else name, field.attribute or name, _field(field))
-            for name, field in schema_class().dump_fields.items()]
-
-    def dump(obj: Mapping[str, Any]) -> dict[str, Any]:
-        return {key: convert(obj[attr]) for key, attr, convert in plan if attr in obj}
-
-    _COMPILED[schema_class] = dump
-    return dump
 
 
 def render_body(record: Mapping[str, Any], older: Mapping[str, Any] | None, newer: Mapping[str, Any] | None) -> bytes:
     """Return the body `/api/posts/<slug>` answers for a post record and its neighbours' summaries, with markers."""
     dump = compile_schema(responses.PostSchema)
     return orjson.dumps(dump({**record, "prev": older, "next": newer}), option=orjson.OPT_NON_STR_KEYS)
-
-
-def has_marks(raw: bytes) -> bool:
-    """Say whether bytes already hold a marker (a post whose own text does: it is served the slow way)."""
-    return any(encoded in raw for encoded in _ENCODED.values())
-
-
-def finish(body: bytes, config: Mapping[str, Any]) -> bytes:
-    """Put the configured absolute bases where the markers are."""
-    return (body.replace(_ENCODED[SITE_MARK], orjson.dumps(site_url(config))[1:-1])
-            .replace(_ENCODED[MEDIA_MARK], orjson.dumps(public_url(config))[1:-1]))
 
 
 def write_post_pages(build_dir: Path, posts: Sequence[Post], base_dir: Path | None = None,

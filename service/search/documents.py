@@ -75,3 +75,8 @@ def image_record(image: Image, *, usage: bool = False) -> dict[str, Any]:
     meta = image.meta if usage else {k: v for k, v in image.meta.items() if k not in USAGE_KEYS}
     return {"id": image.id, "src": image.src, "url": image.url, "alt": image.alt, "title": image.title,
             "role": image.role, "local": image.local_path is not None, **meta, "post": ref_record(image.post)}
+
+
+def page_key(record: dict[str, Any]) -> str:
+    """The slug term of a page's or collection document's index document (never a post slug: it has a colon)."""
+    return f"page:{record['path']}"

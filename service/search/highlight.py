@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 
 from service.search.analysis import fold
 
@@ -41,13 +41,18 @@ class Marker:
         alternatives = [rf"\b(?:{'|'.join(re.escape(h) for h in heads if h)}){_REST}"] if any(heads) else []
         alternatives += [re.escape(k) for k in solo]
         self._candidates = re.compile("|".join(alternatives), re.IGNORECASE) if alternatives else None
+        # In ASCII text a match can only start where a head occurs: str.find finds those at C speed, and the
+        # pattern is tried only there (the regex engine otherwise tries every position of a long body).
+        self._heads = [h.lower() for h in heads if h] if not solo and all(h.isascii() for h in heads) else None
 
     def spans(self, text: str) -> list[tuple[int, int, str]]:
         """Return (start, end, key) of every matching word in text, in order."""
         if self._candidates is None or not text:
             return []
         found = []
-        for match in self._candidates.finditer(text):
+        matches = self._candidates.finditer(text) if self._heads is None or not text.isascii() else \
+            _matches_at_heads(self._candidates, self._heads, text)
+        for match in matches:
             low = match.group().lower()
             if low in self.words:
                 found.append((match.start(), match.end(), low))
@@ -80,6 +85,25 @@ class Marker:
         end = _cut_end(text, start, chars)
         end = max(end, spans[first][1])  # the chosen match is always shown whole
         return _render(text, [s for s in spans if s[0] >= start and s[1] <= end], start, end)
+
+
+def _matches_at_heads(pattern: re.Pattern[str], heads: list[str], text: str) -> Iterator[re.Match[str]]:
+    """Yield what pattern.finditer would over ASCII text, trying the pattern only where a head starts."""
+    lowered = text.lower()  # same length and offsets: the text is ASCII
+    starts: set[int] = set()
+    for head in heads:
+        at = lowered.find(head)
+        while at >= 0:
+            starts.add(at)
+            at = lowered.find(head, at + 1)
+    end = 0
+    for at in sorted(starts):
+        if at < end:
+            continue  # inside the previous match: finditer goes on from its end
+        match = pattern.match(text, at)  # \b still sees the character before `at`
+        if match is not None:
+            end = match.end()
+            yield match
 
 
 def _folded(word: str) -> str:

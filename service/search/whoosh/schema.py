@@ -14,8 +14,6 @@ from whoosh.lang.porter import stem
 
 from service.search import analysis
 
-SCHEMA_VERSION = "9"  # 9: titleas, title words as written (jekyll's, user-centered); 8: author slugs (the author
-# filter and facet); 7: documents keyed by post id; 6: live length sums (scoring.py)
 # Query-time weights (BM25F scores each field, these scale them): a title match beats many body matches.
 # Quote text is part of the body; a quote document keeps its attribution in labels.
 FIELD_WEIGHTS = {"title": 8.0, "labels": 3.0, "excerpt": 2.0, "body": 1.0}

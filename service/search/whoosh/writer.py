@@ -24,7 +24,7 @@ from whoosh.writing import MERGE_SMALL
 
 from service.content.models import Post
 from service.search import facets, vocabulary
-from service.search.documents import image_record, label_slug, post_record, quote_record, summary_record
+from service.search.documents import image_record, label_slug, page_key, post_record, quote_record, summary_record
 from service.search.hits import hit_record
 from service.search.site_store import SUMMARY_KEYS as PAGE_SUMMARY_KEYS
 from service.search.whoosh import scoring
@@ -182,11 +182,6 @@ def read_vocabularies(reader: Any) -> dict[str, vocabulary.Vocabulary]:
 
 
 UNDATED = datetime(1970, 1, 1)
-
-
-def page_key(record: dict[str, Any]) -> str:
-    """The slug term of a page's or collection document's index document (never a post slug: it has a colon)."""
-    return f"page:{record['path']}"
 
 
 def page_document(record: dict[str, Any]) -> dict[str, Any]:
