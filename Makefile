@@ -17,7 +17,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 install: $(STAMP)
 
 reindex: install
-	$(BIN)/flask --app service reindex
+	$(BIN)/python -m service reindex
 
 # Serves with the Procfile's own web command, after publishing a fresh index; on loopback even when PORT is set.
 run: reindex

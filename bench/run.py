@@ -74,10 +74,18 @@ def _flask(*args: str) -> list[str]:
     return [*PRIORITY, str(Path(sys.executable).with_name("flask")), "--app", "service", *args]
 
 
+def _command(app_dir: str, *args: str) -> list[str]:
+    """The documented command: `python -m service` where the checkout has it (no web app built), else flask."""
+    if (Path(app_dir) / "service" / "__main__.py").exists():
+        return [*PRIORITY, sys.executable, "-m", "service", *args]
+    return _flask(*args)
+
+
 def _reindex(env: dict[str, str], *extra: str) -> dict[str, Any]:
     started = time.perf_counter()
     done = subprocess.run(
-        _flask("reindex", *extra), cwd=env["BENCH_APP_DIR"], env=env, capture_output=True, text=True, check=False
+        _command(env["BENCH_APP_DIR"], "reindex", *extra), cwd=env["BENCH_APP_DIR"], env=env, capture_output=True,
+        text=True, check=False
     )
     seconds = time.perf_counter() - started
     if done.returncode != 0:
@@ -112,7 +120,8 @@ def measure_reindex(
         scratch = Path(tempfile.mkdtemp(prefix="profile-index-", dir=CACHE))
         try:
             status = record_command(
-                _flask("reindex", *full_flag), profile_to, {**env, "INDEX_DIR": str(scratch)}, cwd=env["BENCH_APP_DIR"]
+                _command(env["BENCH_APP_DIR"], "reindex", *full_flag), profile_to, {**env, "INDEX_DIR": str(scratch)},
+                cwd=env["BENCH_APP_DIR"],
             )
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -121,7 +130,8 @@ def measure_reindex(
         _log("profiling an incremental reindex with py-spy")
         # Another sentence than the measured edit's, so the index really has a change to take in.
         with edited_post(corpus, int(env.get("BENCH_SEED", DEFAULT_SEED)), "A second, different closing sentence."):
-            status = record_command(_flask("reindex"), incremental_to, env, cwd=env["BENCH_APP_DIR"])
+            status = record_command(_command(env["BENCH_APP_DIR"], "reindex"), incremental_to, env,
+                                    cwd=env["BENCH_APP_DIR"])
         out["incremental_profile"] = {
             "file": str(incremental_to.relative_to(REPO)),
             "exit": status,

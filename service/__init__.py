@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from service.version import __version__
@@ -15,24 +14,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Any:
     from flask import Flask
 
     from service import api, caching, cli, current, delivery, errors, web
-    from service.config import DEFAULTS, from_environment, settle
+    from service.config import settings
 
     app = Flask(__name__)
     app.url_map.merge_slashes = False  # "//etc/passwd" must reach the media check, not be redirected
     app.config.from_mapping(
-        DEFAULTS,
         API_TITLE="Broadsheet",
         API_VERSION=__version__,
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/api",
         OPENAPI_JSON_PATH="openapi.json",
     )
-    app.config.update(from_environment())
-    if test_config:
-        app.config.update(test_config)
-    settle(app.config)
-    for key in ("CONTENT_DIR", "INDEX_DIR"):
-        app.config[key] = str(Path(app.config[key]).resolve())
+    app.config.update(settings(test_config))
     current.init_app(app)
     delivery.init_app(app)
     caching.init_app(app)  # after delivery: see its init_app

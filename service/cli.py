@@ -1,19 +1,40 @@
-"""Thin click commands over the indexing and content functions."""
+"""Thin click commands over the indexing and content functions: `flask --app service ...` or `python -m service ...`.
+
+Under `flask` the commands read the app's settings; run as `python -m service` they read the same settings
+(defaults, environment) without building the web app, which a reindex that finds nothing changed would
+otherwise spend most of its time on. Flask is not imported here for that reason.
+"""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import orjson
-from flask import Flask, current_app
-from flask.cli import AppGroup, with_appcontext
 
+from service.config import settings
 from service.indexing import ReindexBusy, reindex
 
-content_cli = AppGroup("content", help="Inspect the content folder.")
+if TYPE_CHECKING:
+    from flask import Flask
+
+content_cli = click.Group("content", help="Inspect the content folder.")
+
+
+def _config() -> Mapping[str, Any]:
+    """The app's settings under `flask --app service` (it pushes the app context), else the same ones read here."""
+    flask = sys.modules.get("flask")
+    if flask is not None:
+        if flask.has_app_context():
+            return flask.current_app.config  # type: ignore[no-any-return]
+        flask_cli = sys.modules.get("flask.cli")  # app.cli invoked directly, as test runners do
+        info = click.get_current_context().find_object(flask_cli.ScriptInfo) if flask_cli is not None else None
+        if info is not None:
+            return info.load_app().config  # type: ignore[no-any-return]
+    return settings()
 
 
 class _Progress:
@@ -38,10 +59,9 @@ class _Progress:
 @click.option("--preview/--no-preview", default=None, help="Also index drafts, future and unpublished posts.")
 @click.option("--wait", is_flag=True, help="Wait for a running reindex instead of exiting.")
 @click.option("--full", is_flag=True, help="Parse every file and write the whole index, ignoring the last build.")
-@with_appcontext
 def reindex_command(preview: bool | None, wait: bool, full: bool) -> None:
     """Read the content folder and publish a new index (only changed files are parsed again unless --full)."""
-    config = current_app.config
+    config = _config()
     progress = _Progress("Reading posts")
     try:
         summary = reindex(Path(config["CONTENT_DIR"]), Path(config["INDEX_DIR"]),
@@ -58,12 +78,11 @@ def reindex_command(preview: bool | None, wait: bool, full: bool) -> None:
 
 @click.command("watch")
 @click.option("--debounce", default=1.0, show_default=True, help="Seconds of quiet before a reindex starts.")
-@with_appcontext
 def watch_command(debounce: float) -> None:
     """Reindex (incrementally) whenever a file under the content folder changes; Ctrl-C stops."""
     from service.watch import watch
 
-    config = current_app.config
+    config = _config()
     click.echo(f"watching {config['CONTENT_DIR']} (Ctrl-C stops)")
     watch(Path(config["CONTENT_DIR"]), Path(config["INDEX_DIR"]), preview=bool(config["PREVIEW"]),
           image_widths=config["IMAGE_WIDTHS"], debounce=debounce, echo=click.echo)
@@ -76,9 +95,9 @@ def check_command(as_json: bool) -> None:
     from service.content.loader import load_content  # the reader: imported when used, not by every web worker
     from service.content.site_reader import read_site
 
-    content_dir = Path(current_app.config["CONTENT_DIR"])
-    result = load_content(content_dir, preview=current_app.config["PREVIEW"],
-                          image_widths=current_app.config["IMAGE_WIDTHS"])
+    config = _config()
+    content_dir = Path(config["CONTENT_DIR"])
+    result = load_content(content_dir, preview=config["PREVIEW"], image_widths=config["IMAGE_WIDTHS"])
     site = read_site(content_dir, result.site, result.posts)  # pages, documents and data files too
     problems = sorted(dict.fromkeys(result.problems + site.problems), key=lambda p: (p.path, p.line or 0))
     errors = sum(1 for p in problems if p.severity == "error")
@@ -98,8 +117,12 @@ def check_command(as_json: bool) -> None:
         sys.exit(1)
 
 
+def commands() -> list[click.Command]:
+    """Every command, for `flask --app service` and `python -m service` alike."""
+    return [reindex_command, watch_command, content_cli]
+
+
 def init_app(app: Flask) -> None:
     """Register the commands with `flask --app service`."""
-    app.cli.add_command(reindex_command)
-    app.cli.add_command(watch_command)
-    app.cli.add_command(content_cli)
+    for command in commands():
+        app.cli.add_command(command)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, MutableMapping, Sequence
+from pathlib import Path
 from typing import Any
 
 MAX_IMAGE_WIDTH = 8192  # the largest width a variant may be configured at
@@ -74,6 +75,15 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
     """Return the settings named in DEFAULTS that the environment overrides, typed like their defaults."""
     environ = os.environ if environ is None else environ
     return {name: _coerce(name, environ[name], default) for name, default in DEFAULTS.items() if name in environ}
+
+
+def settings(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Return the settings: defaults, then the environment, then overrides, coerced, with absolute folders."""
+    config = {**DEFAULTS, **from_environment(), **(overrides or {})}
+    settle(config)
+    for key in ("CONTENT_DIR", "INDEX_DIR"):
+        config[key] = str(Path(config[key]).resolve())
+    return config
 
 
 def public_url(config: Mapping[str, Any]) -> str:

@@ -17,13 +17,12 @@ from typing import IO, TYPE_CHECKING, Any
 
 import orjson
 
-from service import changes, webhook
+from service import changes
 from service.content.cache import ParseCache
 from service.content.images import DEFAULT_WIDTHS
 from service.content.models import Problem
 from service.incremental import Scan, pause_point, scan_key
 from service.layout import STAGING_PREFIX, BuildLayout, IndexLayout, read_json, write_json_atomic
-from service.schemas.pages import write_post_pages
 from service.search import Manifest, current_build_dir, update_index, write_index, write_site
 from service.search.documents import label_slug
 from service.sources import SourceRecord, next_due, read_record, stamp, write_record
@@ -264,6 +263,8 @@ def _build(content_dir: Path, index_dir: Path, preview: bool, progress: Callable
                                     None if full else previous, site)
     pause_point("switch")
     publish(index_dir, target)
+    from service import webhook  # imported when a build is published: a reindex that finds nothing skips it
+
     webhook.notify(index_dir, changes.record(index_dir, base, build_id, site.inventory))  # never waits
     due = [d for d in (next_due(result.hidden, now), site.due and int(site.due.timestamp())) if d]
     write_record(index_dir, SourceRecord(stamp_now, build_id, int(now.timestamp()), min(due, default=None)))
@@ -300,6 +301,8 @@ def _previous_fingerprints(base: Path, key: str) -> dict[str, str] | None:
 def _write_build(target: Path, scan: Scan, manifest: Manifest, base: Path | None,
                  previous: dict[str, str] | None, site: SiteBuild | None = None) -> str:
     """Write the build into a staging folder and rename it into place; return full or incremental."""
+    from service.schemas.pages import write_post_pages  # the response schemas (and Flask): only a build needs them
+
     staging = IndexLayout(target.parent.parent).staging(target.name, os.getpid())
     shutil.rmtree(staging, ignore_errors=True)
     prints = scan.fingerprints

@@ -1,12 +1,14 @@
-"""The reindex and content check commands, run through Flask's CLI runner."""
+"""The reindex and content check commands, run through Flask's CLI runner and as `python -m service`."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 from service.search import current_build_dir
-from tests.helpers import indexed_app, write_post
+from tests.helpers import REPO, indexed_app, write_post
 
 
 def test_reindex_publishes_a_build_and_summarises(content_dir: Path, tmp_path: Path) -> None:
@@ -91,3 +93,34 @@ def test_content_check_reports_broken_pages_documents_and_data(content_dir: Path
     assert any(line.startswith("_guides/bad-doc.md:3: error:") for line in lines)
     assert any(line.startswith("_data/menu.yml:") and "not valid YAML" in line for line in lines)
     assert "1 pages, 0 documents, 1 data files, 3 errors" in lines[-1]
+
+
+def _module(content_dir: Path, index_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {**os.environ, "CONTENT_DIR": str(content_dir), "INDEX_DIR": str(index_dir), **env}
+    return subprocess.run([sys.executable, *args], cwd=REPO, env=environ, capture_output=True, text=True,
+                          timeout=120, check=False)
+
+
+def test_python_m_service_reindexes_from_the_environment_without_the_web_app(content_dir: Path,
+                                                                              tmp_path: Path) -> None:
+    write_post(content_dir, "2024-01-01-one.md", "title: One", "Body one.\n")
+    index_dir = tmp_path / "index"
+    built = _module(content_dir, index_dir, "-m", "service", "reindex")
+    assert built.returncode == 0, built.stderr
+    assert built.stdout.strip().splitlines()[-1].startswith("built index ") and "1 posts indexed" in built.stdout
+    assert current_build_dir(index_dir) is not None
+    again = _module(content_dir, index_dir, "-X", "importtime", "-m", "service", "reindex")
+    assert again.returncode == 0 and again.stdout.strip().startswith("reused index "), again.stdout
+    imported = {line.split("|")[-1].strip() for line in again.stderr.splitlines() if line.startswith("import time:")}
+    assert "click" in imported and "service.indexing" in imported  # the list is real
+    assert not {"flask", "whoosh", "numpy", "marshmallow"} & imported  # nothing changed: no app, no engine
+    # the settings are the app's: PREVIEW from the environment reaches the build (a new build, not a reuse)
+    preview = _module(content_dir, index_dir, "-m", "service", "reindex", PREVIEW="1")
+    assert preview.returncode == 0 and preview.stdout.strip().splitlines()[-1].startswith("built index ")
+
+
+def test_python_m_service_content_check_exits_non_zero_on_errors(content_dir: Path, tmp_path: Path) -> None:
+    write_post(content_dir, "2024-01-02-broken.md", "title: [oops", "Body.\n")
+    done = _module(content_dir, tmp_path / "index", "-m", "service", "content", "check")
+    assert done.returncode == 1
+    assert "_posts/2024-01-02-broken.md:2: error: front matter is not valid YAML" in done.stdout
