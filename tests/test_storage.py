@@ -1,9 +1,10 @@
-"""Whoosh storage: the memory-mapped reader behaves like a file without copying the whole view."""
+"""Whoosh storage: segments read with pread (never mapped), the readers behave like files without copying."""
 
 from __future__ import annotations
 
 import io
 import pickle
+from pathlib import Path
 
 from service.search.whoosh.storage import _MappedReader
 
@@ -18,3 +19,34 @@ def test_mapped_reader_reads_like_a_file_without_copying_the_whole_view() -> Non
     assert mapped.read() == plain.read() == b"tail"
     assert mapped.seek(-4, 2) == plain.seek(-4, 2) and mapped.read(2) == plain.read(2) == b"ta"
     assert mapped.seek(1, 1) == plain.seek(1, 1) and mapped.tell() == plain.tell()
+
+
+def test_pread_view_slices_like_bytes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    from service.search.whoosh.storage import _PreadView
+
+    path = tmp_path / "f.bin"
+    data = bytes(range(256)) * 4
+    path.write_bytes(b"HEAD" + data + b"TAIL")
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        view = _PreadView(fd, 4, len(data))
+        assert len(view) == len(data)
+        for start, stop in ((0, 10), (250, 300), (1000, 5000), (-6, None), (None, 3), (7, 7), (9, 2)):
+            assert view[start:stop] == data[start:stop], (start, stop)
+        reader = _MappedReader(view)
+        assert reader.read(4) == data[:4] and reader.seek(-2, 2) == len(data) - 2 and reader.read() == data[-2:]
+    finally:
+        os.close(fd)
+
+
+def test_a_searched_index_maps_none_of_its_segments(sample_app) -> None:  # type: ignore[no-untyped-def]
+    client = sample_app.test_client()
+    for q in ("the", "design", "data government", "goverment"):
+        assert client.get(f"/api/search?q={q}").status_code == 200
+    assert client.get("/api/posts?per_page=5").status_code == 200
+    index = sample_app.extensions["broadsheet.index"].get()
+    maps = Path("/proc/self/maps").read_text()
+    segments = [p.name for p in index.path.iterdir() if p.suffix == ".seg"]
+    assert segments and not any(name in maps for name in segments)  # read with pread: not in resident memory
