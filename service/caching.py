@@ -18,7 +18,10 @@ from werkzeug.datastructures import MultiDict
 from service.config import DEFAULTS, public_url, site_url
 from service.current import current_index_or_none
 from service.delivery import cors_origins
+from service.post_front import PREFIX as POST_PREFIX
+from service.post_front import PostFront
 from service.response_cache import STORE_KEY, ResponseCache
+from service.schemas.compiled import finish
 
 # The attribute a blueprint carries when its GET answers depend only on the index build and the request.
 CACHED = "broadsheet_cached"
@@ -63,7 +66,11 @@ def etag_for(build_id: str, path: str, args: MultiDict[str, str]) -> str:
     answers 304 for a body it would now write differently; replicas running the same code agree.
     """
     query = urlencode(sorted(args.items(multi=True), key=lambda item: item[0]))
-    salt = current_app.extensions["broadsheet.etag_salt"]
+    return etag_of(current_app.extensions["broadsheet.etag_salt"], build_id, path, query)
+
+
+def etag_of(salt: str, build_id: str, path: str, query: str) -> str:
+    """The ETag of a path and its sorted, encoded query in a build, under a program-and-settings salt."""
     return hashlib.blake2b(f"{salt}\n{build_id}\n{path}\n{query}".encode(), digest_size=12).hexdigest()
 
 
@@ -178,6 +185,12 @@ def _finish(response: Response) -> Response:
     return response
 
 
+def _post_routes(app: Flask) -> list[str]:
+    """The names under /api/posts/ that are routes of their own (by-id), not post slugs."""
+    return [rule.rule[len(POST_PREFIX):] for rule in app.url_map.iter_rules()
+            if rule.rule.startswith(POST_PREFIX) and "<" not in rule.rule and "/" not in rule.rule[len(POST_PREFIX):]]
+
+
 def init_app(app: Flask) -> None:
     """Install conditional requests, caching headers and the response cache (after service.delivery.init_app)."""
     # Flask runs after_request hooks last-registered first: _finish must be registered after Compress, so
@@ -186,6 +199,11 @@ def init_app(app: Flask) -> None:
     app.before_request(_not_modified)
     app.after_request(_finish)
     config = app.config
+    salt = app.extensions["broadsheet.etag_salt"]
+    # Stored post bodies are answered in front of Flask (inside the response cache, which keeps what repeats).
+    app.wsgi_app = PostFront(app.wsgi_app, config["INDEX_DIR"],  # type: ignore[method-assign]
+                             etag=lambda build, path: etag_of(salt, build, path, ""),
+                             finish=lambda body: finish(body, config), routes=lambda: _post_routes(app))
     max_bytes = int(config["RESPONSE_CACHE_MB"]) * 1024 * 1024
     if int(config["RESPONSE_CACHE_SIZE"]) > 0 and max_bytes > 0:
         app.wsgi_app = ResponseCache(app.wsgi_app, config["INDEX_DIR"], int(config["RESPONSE_CACHE_SIZE"]),

@@ -18,9 +18,9 @@ from service.layout import IndexLayout
 # The Flask side puts the build id here when a GET's answer may be stored (see service.caching).
 STORE_KEY = "broadsheet.cache_build"
 MAX_ENTRY_BYTES = 2 * 1024 * 1024
-# Headers a 304 repeats from the 200 it stands for (RFC 9110 15.4.5).
-NOT_MODIFIED_HEADERS = frozenset({"etag", "cache-control", "last-modified", "vary", "x-content-build", "date",
-                                  "expires", "content-location"})
+# Headers a 304 repeats from the 200 it stands for (RFC 9110 15.4.5), the same ones Flask's own 304 carries.
+NOT_MODIFIED_HEADERS = frozenset({"etag", "cache-control", "vary", "x-content-build", "date", "expires",
+                                  "content-location", "x-content-type-options", "referrer-policy"})
 # CORS headers that depend on the request's Origin (when the allow-list is not "*") are part of the key.
 
 StartResponse = Callable[..., Any]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app
+from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import abort
 
 from service.api.lists import post_page, trim
 from service.api.resource import Blueprint
 from service.current import current_index
+from service.post_front import MARK
 from service.schemas.args import PostByIdArgs, PostFieldsArgs, PostListArgs, RelatedArgs, RelatedByIdArgs
 from service.schemas.compiled import finish
 from service.schemas.responses import PostListSchema, PostSchema, RelatedListSchema
@@ -75,6 +76,7 @@ class PostDetail(MethodView):
         index = current_index()
         body = index.post_page(slug) if not args.get("only") else None
         if body is not None:  # finished at index time: one read, no dump
+            request.environ[MARK] = index.build_id  # the front may answer this build's next posts itself
             return current_app.response_class(finish(body, current_app.config), mimetype="application/json")
         record = index.get_post(slug)
         if record is None:
