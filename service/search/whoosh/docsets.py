@@ -248,6 +248,16 @@ class DocSets:
             return value
         if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
             return 0
+        if isinstance(q, wq.Phrase) and q.words:
+            # a phrase needs every one of its words: where no document holds them all (two words picked at random,
+            # nearly always), there is no position list to walk
+            holding = self.term(q.fieldname, q.words[0])
+            for word in q.words[1:]:
+                if not holding:
+                    return 0
+                holding &= self.term(q.fieldname, word)
+            if not holding:
+                return 0
         return bits_of(self._searcher.docs_for_query(q))  # phrases and the rest: Whoosh walks them
 
     # -- filters -----------------------------------------------------------------------------
