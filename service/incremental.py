@@ -54,7 +54,8 @@ def fingerprint(post: Post) -> str:
     # Image documents also name the other posts that use the same file: a post gaining or losing a neighbour
     # there must change too, or an incremental build keeps stale lists under the fresh build's id.
     images = [image_record(i, usage=True) for i in ([post.image] if post.image else []) + post.images]
-    return hashlib.sha256(orjson.dumps([post_record(post), images])).hexdigest()[:32]
+    head = post_record(post, body=False)  # the body by its digest: a cached post's body is not read for this
+    return hashlib.sha256(orjson.dumps([head, post.body_digest(), images])).hexdigest()[:32]
 
 
 @dataclass

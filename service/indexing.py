@@ -18,7 +18,7 @@ from typing import IO, TYPE_CHECKING, Any
 import orjson
 
 from service import changes, webhook
-from service.content.cache import ParseCache
+from service.content.cache import BodyMissing, ParseCache
 from service.content.images import DEFAULT_WIDTHS
 from service.content.models import Problem
 from service.incremental import Scan, pause_point, scan_key
@@ -220,7 +220,11 @@ def build_and_publish(
     """Do the reindex itself; the caller holds the writer lock."""
     started = time.perf_counter()
     try:
-        summary = _build(content_dir, index_dir, preview, progress, image_widths, full, started, now)
+        try:
+            summary = _build(content_dir, index_dir, preview, progress, image_widths, full, started, now)
+        except BodyMissing:  # a cached body could not be read back: drop the cache, read every file again
+            ParseCache.discard(IndexLayout(index_dir).parse_cache)
+            summary = _build(content_dir, index_dir, preview, progress, image_widths, full, started, now)
     except Exception as exc:
         _record_last(index_dir, {"status": "failed", "error": type(exc).__name__})  # no server paths: /readyz shows it
         raise
