@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import gc
 import hashlib
 import os
 import shutil
@@ -219,6 +220,7 @@ def build_and_publish(
 ) -> BuildSummary:
     """Do the reindex itself; the caller holds the writer lock."""
     started = time.perf_counter()
+    gc.freeze()  # what is loaded already (the program) stays; only the build's own objects are collected
     try:
         try:
             summary = _build(content_dir, index_dir, preview, progress, image_widths, full, started, now)
@@ -228,6 +230,8 @@ def build_and_publish(
     except Exception as exc:
         _record_last(index_dir, {"status": "failed", "error": type(exc).__name__})  # no server paths: /readyz shows it
         raise
+    finally:
+        gc.unfreeze()  # the build's objects may be collected again once it is over
     _record_last(index_dir, {"status": "succeeded", **summary.as_dict()})
     return summary
 
@@ -245,6 +249,7 @@ def _build(content_dir: Path, index_dir: Path, preview: bool, progress: Callable
         return unchanged
     scan = scan_content(content_dir, cache_dir, preview=preview, image_widths=image_widths, full=full,
                         progress=progress, now=now)
+    gc.freeze()  # the posts live until the build ends: the collector's later passes need not walk them again
     from service.site_build import read_site_for_build
 
     result = scan.result

@@ -83,11 +83,13 @@ def test_a_torn_body_is_parsed_again(content_dir: Path, tmp_path: Path) -> None:
 
 def test_a_missing_body_is_only_a_miss(content_dir: Path, tmp_path: Path) -> None:
     _two_posts(content_dir)
-    with ParseCache(tmp_path / "cache") as cache:
-        load_content(content_dir, cache=cache)
-        assert cache.db is not None
-        with cache.db:
-            cache.db.execute("DELETE FROM bodies WHERE rowid = (SELECT min(rowid) FROM bodies)")
-        again = load_content(content_dir, cache=cache)
-    assert again.parsed == 1 and [post_record(p) for p in again.posts] == [post_record(p) for p in
-                                                                           load_content(content_dir).posts]
+    index = tmp_path / "index"
+    reindex(content_dir, index)
+    with sqlite3.connect(index / "cache" / ParseCache.FILE) as db:
+        db.execute("DELETE FROM bodies WHERE rowid = (SELECT min(rowid) FROM bodies)")
+    db.close()
+    write_post(content_dir, "2024-03-01-gamma.md", "title: Gamma", "Gamma wren.\n")
+    summary = reindex(content_dir, index)  # every body is needed (all are gamma's neighbours or gamma)
+    assert summary.posts == 3 and summary.parsed == 3, summary.line()
+    fresh = reindex(content_dir, tmp_path / "fresh", full=True)
+    assert summary.build_id == fresh.build_id

@@ -334,7 +334,10 @@ def _removed_counts(ix: Any, post_ids: list[str], texts: list[str],
         doomed = sorted(d for post_id in post_ids for d in searcher.document_numbers(post=post_id))
         if not doomed:
             return delta
-        reader = searcher.reader()
+        # Only the segments holding these posts are asked, each with its own numbers: a matcher over every
+        # segment costs as much again for nothing.
+        leaves = [(leaf, [d - base for d in doomed if base <= d < base + leaf.doc_count_all()])
+                  for leaf, base in searcher.reader().leaf_readers()]
         for name, vocab in vocabularies.items():
             analyzer = ix.schema[name].analyzer if name in ix.schema else None
             if analyzer is None:
@@ -342,18 +345,24 @@ def _removed_counts(ix: Any, post_ids: list[str], texts: list[str],
             words = {token.text for text in texts for token in analyzer(text, mode="index")} & vocab.keys()
             counts = delta.setdefault(name, {})
             for word in words:
-                matcher = reader.postings(name, word)
-                held = 0
-                for docnum in doomed:  # ascending, so the matcher only moves forward
-                    if not matcher.is_active():
-                        break
-                    if matcher.id() < docnum:
-                        matcher.skip_to(docnum)
-                    if matcher.is_active() and matcher.id() == docnum:
-                        held += 1
+                held = sum(_held(leaf.postings(name, word), local) for leaf, local in leaves
+                           if local and (name, word) in leaf)
                 if held:
                     counts[word] = counts.get(word, 0) - held
     return delta
+
+
+def _held(matcher: Any, docnums: list[int]) -> int:
+    """Count the documents (ascending numbers) a posting list holds, moving its matcher only forward."""
+    held = 0
+    for docnum in docnums:
+        if not matcher.is_active():
+            break
+        if matcher.id() < docnum:
+            matcher.skip_to(docnum)
+        if matcher.is_active() and matcher.id() == docnum:
+            held += 1
+    return held
 
 
 def _count_added(schema: Any, doc: dict[str, Any], vocabularies: dict[str, dict[str, int]],
