@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import gc
 import hashlib
 import os
 import shutil
@@ -18,7 +19,7 @@ from typing import IO, TYPE_CHECKING, Any
 import orjson
 
 from service import changes
-from service.content.cache import ParseCache
+from service.content.cache import BodyMissing, ParseCache
 from service.content.images import DEFAULT_WIDTHS
 from service.content.models import Problem
 from service.incremental import Scan, pause_point, scan_key
@@ -218,11 +219,18 @@ def build_and_publish(
 ) -> BuildSummary:
     """Do the reindex itself; the caller holds the writer lock."""
     started = time.perf_counter()
+    gc.freeze()  # what is loaded already (the program) stays; only the build's own objects are collected
     try:
-        summary = _build(content_dir, index_dir, preview, progress, image_widths, full, started, now)
+        try:
+            summary = _build(content_dir, index_dir, preview, progress, image_widths, full, started, now)
+        except BodyMissing:  # a cached body could not be read back: drop the cache, read every file again
+            ParseCache.discard(IndexLayout(index_dir).parse_cache)
+            summary = _build(content_dir, index_dir, preview, progress, image_widths, full, started, now)
     except Exception as exc:
         _record_last(index_dir, {"status": "failed", "error": type(exc).__name__})  # no server paths: /readyz shows it
         raise
+    finally:
+        gc.unfreeze()  # the build's objects may be collected again once it is over
     _record_last(index_dir, {"status": "succeeded", **summary.as_dict()})
     return summary
 
@@ -240,6 +248,7 @@ def _build(content_dir: Path, index_dir: Path, preview: bool, progress: Callable
         return unchanged
     scan = scan_content(content_dir, cache_dir, preview=preview, image_widths=image_widths, full=full,
                         progress=progress, now=now)
+    gc.freeze()  # the posts live until the build ends: the collector's later passes need not walk them again
     from service.site_build import read_site_for_build
 
     result = scan.result

@@ -142,3 +142,22 @@ def test_incremental_builds_serve_what_a_full_build_serves(tmp_path: Path) -> No
     client = _same_as_a_fresh_build(content, index, tmp_path, datetime(2030, 1, 1, tzinfo=UTC), "time passes")
     assert client.get("/api/posts/epsilon").get_json()["other_ids"] == []
     assert [h["slug"] for h in client.get("/api/search?q=quetzal").get_json()["items"]] == ["soon"]
+
+
+def test_a_page_reading_the_posts_bodies_follows_an_edit(tmp_path: Path) -> None:
+    content, index = _small_site(tmp_path / "site"), tmp_path / "index"
+    (content / "_includes").mkdir()
+    (content / "_includes" / "latest.html").write_text("{{ site.posts.first.content }}", encoding="utf-8")
+    (content / "latest.md").write_text("---\ntitle: Latest\n---\n{% include latest.html %}\n", encoding="utf-8")
+    whole = "{% assign s = site %}{% assign k = 'po' | append: 'sts' %}{{ s[k].last.excerpt }}"  # no `posts`
+    (content / "whole.md").write_text(f"---\ntitle: Whole\n---\n{whole}\n", encoding="utf-8")
+    (content / "about.md").write_text("---\ntitle: About\n---\nNo posts here, only {{ site.title }}.\n", "utf-8")
+    reindex(content, index, now=NOW)
+    (content / "_posts" / "2024-05-01-epsilon.md").write_text("---\ntitle: Epsilon\n---\nA wren, edited.\n", "utf-8")
+    (content / "_posts" / "2024-01-01-alpha.md").write_text("---\ntitle: Alpha\n---\nA robin, edited.\n", "utf-8")
+    client = _same_as_a_fresh_build(content, index, tmp_path, NOW, "an edit a page shows")
+    other = served_client(content, tmp_path / "fresh-an edit a page shows")
+    assert "A wren, edited." in client.get("/api/pages/latest").get_json()["html"]
+    assert "A robin, edited." in client.get("/api/pages/whole").get_json()["html"]
+    for page in ("latest", "whole", "about"):
+        assert client.get(f"/api/pages/{page}").get_json() == other.get(f"/api/pages/{page}").get_json(), page

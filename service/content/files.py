@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import hashlib
 import os
 import re
@@ -63,20 +64,28 @@ class EntryFilter:
             return False
         if name.startswith((".", "_", "#", "~")) or base.startswith((".", "_", "#", "~")) or name.endswith("~"):
             return True
-        excluded = tuple(p for p in (*self.exclude, *DEFAULT_EXCLUDES) if p not in self.include)
-        return _matches(excluded, rel, is_dir)
+        return _matches(self._excluded, rel, is_dir)
+
+    @functools.cached_property
+    def _excluded(self) -> tuple[str, ...]:
+        return tuple(p for p in (*self.exclude, *DEFAULT_EXCLUDES) if p not in self.include)
 
 
 def _matches(patterns: tuple[str, ...], rel: str, is_dir: bool) -> bool:
     """Jekyll's glob_include?: a glob match (`*` crosses `/`), a plain prefix, or the folder itself with a slash."""
+    glob, fulls = _compiled(patterns)
+    if not fulls:
+        return False
     entry = _ROOT + rel.lstrip("/")
-    for pattern in patterns:
-        if not pattern:  # Jekyll would exclude everything; an empty entry is always a slip of the pen
-            continue
-        full = _ROOT + pattern.lstrip("/")
-        if fnmatch.fnmatchcase(entry, full) or entry.startswith(full) or (is_dir and full == entry + "/"):
-            return True
-    return False
+    return glob.match(entry) is not None or entry.startswith(fulls) or (is_dir and entry + "/" in fulls)
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], tuple[str, ...]]:
+    """Join a pattern list into one regex (each as fnmatchcase reads it) and its prefixes: asked once per file."""
+    # An empty entry would exclude everything in Jekyll; it is always a slip of the pen, so it is left out.
+    fulls = tuple(_ROOT + p.lstrip("/") for p in patterns if p)
+    return re.compile("|".join(f"(?:{fnmatch.translate(full)})" for full in fulls) or r"\A(?!)"), fulls
 
 
 def find_post_files(content_dir: Path, *, drafts: bool = False, exclude: tuple[str, ...] = (),

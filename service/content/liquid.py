@@ -10,16 +10,13 @@ when filters are not strict.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Protocol
-
-from liquid import Environment, Mode
-from liquid.exceptions import LiquidError
-from liquid.loader import BaseLoader, TemplateSource
 
 from service.content.jekyll import slugify
 from service.content.kramdown.options import markdown_options
@@ -104,40 +101,47 @@ def jekyll_includes(text: str, depth: int = 0) -> str:
     return _INCLUDE.sub(rewrite, text)
 
 
-class _IncludesLoader(BaseLoader):
-    """Load `_includes/<name>` of the site being rendered; a missing file renders as nothing, with a warning."""
-
-    def get_source(self, env: Environment, template_name: str, **kwargs: object) -> TemplateSource:
-        name, _, at = template_name.rpartition("@")
-        depth = int(at) if at.isdigit() else 1
-        found = _INCLUDES.get()
-        text = ""
-        if found is not None:
-            root, say = found
-            path = (root / name).resolve()
-            try:
-                inside = path.is_relative_to(root.resolve()) and path.is_file()
-                if inside and path.stat().st_size <= MAX_INCLUDE_BYTES:
-                    text = path.read_text(encoding="utf-8", errors="replace")
-                else:
-                    say(f"{{% include {name} %}}: no such file in _includes/ (Jekyll stops the build on this); "
-                        "rendered as nothing", f"{{% include {name}")
-            except OSError as exc:
-                say(f"{{% include {name} %}} could not be read ({exc}); rendered as nothing", f"{{% include {name}")
-        text = jekyll_includes(_drop_plugin_tags(text), depth)
-        text = _INCLUDE_VAR.sub(lambda m: _include_var(depth, m.group(1)), text)
-        return TemplateSource(text, name, None, None)
-
-
 def _drop_plugin_tags(text: str) -> str:
     """Drop from an included file the tags standard Liquid cannot run (Jekyll's and plugins'), keeping include."""
     return _TAG.sub(lambda m: m.group(0) if m.group(1) in _STANDARD_TAGS or m.group(1) == "include" else "", text)
 
 
-_ENGINE = Environment(tolerance=Mode.LAX, loader=_IncludesLoader())
-_ENGINE.filters = _PassThroughFilters(_ENGINE.filters)
-_ENGINE.filters.update(relative_url=_relative_url, absolute_url=_absolute_url, slugify=_slugify,
-                       markdownify=_markdownify)
+@functools.cache
+def _engine() -> Any:
+    """Make the Liquid environment on first use: python-liquid's import (~0.1 s) is skipped by a build whose
+    changed files hold no Liquid (the parse cache answers for the rest)."""
+    from liquid import Environment, Mode
+    from liquid.loader import BaseLoader, TemplateSource
+
+    class _IncludesLoader(BaseLoader):
+        """Load `_includes/<name>` of the site being rendered; a missing file renders as nothing, with a warning."""
+
+        def get_source(self, env: Any, template_name: str, **kwargs: object) -> TemplateSource:
+            name, _, at = template_name.rpartition("@")
+            depth = int(at) if at.isdigit() else 1
+            found = _INCLUDES.get()
+            text = ""
+            if found is not None:
+                root, say = found
+                path = (root / name).resolve()
+                try:
+                    inside = path.is_relative_to(root.resolve()) and path.is_file()
+                    if inside and path.stat().st_size <= MAX_INCLUDE_BYTES:
+                        text = path.read_text(encoding="utf-8", errors="replace")
+                    else:
+                        say(f"{{% include {name} %}}: no such file in _includes/ (Jekyll stops the build on this); "
+                            "rendered as nothing", f"{{% include {name}")
+                except OSError as exc:
+                    say(f"{{% include {name} %}} could not be read ({exc}); rendered as nothing", f"{{% include {name}")
+            text = jekyll_includes(_drop_plugin_tags(text), depth)
+            text = _INCLUDE_VAR.sub(lambda m: _include_var(depth, m.group(1)), text)
+            return TemplateSource(text, name, None, None)
+
+    engine = Environment(tolerance=Mode.LAX, loader=_IncludesLoader())
+    engine.filters = _PassThroughFilters(engine.filters)
+    engine.filters.update(relative_url=_relative_url, absolute_url=_absolute_url, slugify=_slugify,
+                          markdownify=_markdownify)
+    return engine
 
 
 class LiquidWarning(str):
@@ -269,10 +273,13 @@ def render_liquid(
 def _standard_liquid(text: str, site: dict[str, Any], page: dict[str, Any] | None,
                      say: Callable[[str, str], None], includes: Path | None = None) -> str:
     """Render standard Liquid; if it cannot be parsed, drop its tags and fill in plain values instead."""
+    engine = _engine()
+    from liquid.exceptions import LiquidError  # imported by _engine() above: only a lookup
+
     token = _SITE.set(site)
     folder = _INCLUDES.set((includes, say) if includes is not None else None)
     try:
-        return _ENGINE.from_string(text).render(site=site, page=page or {}, post=page or {})
+        return engine.from_string(text).render(site=site, page=page or {}, post=page or {})
     except (LiquidError, RecursionError, ValueError, TypeError) as exc:
         say(f"Liquid in this post could not be run ({exc}); its tags were dropped", "{%")
         text = _TAG.sub("", text)

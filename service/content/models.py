@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+import orjson
+
+# A post's rendered body: the bulk of a parse, kept apart in the parse cache and read only when something uses it.
+BODY_FIELDS = ("excerpt_html", "excerpt", "html", "text", "links", "toc")
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,25 @@ class Post:
     @property
     def ref(self) -> PostRef:
         return PostRef(slug=self.slug, title=self.title, url=self.url, id=self.id)
+
+    def __getattr__(self, name: str) -> Any:
+        """Read the body fields on first use when the post came from the parse cache without them."""
+        loader = self.__dict__.get("_body")
+        if loader is None or name not in BODY_FIELDS:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        self.__dict__.update(loader())
+        del self.__dict__["_body"]
+        return self.__dict__[name]
+
+    def body_digest(self) -> str:
+        """Hash the body fields (known without reading them for a cached post), for the build's fingerprints."""
+        known = self.__dict__.get("_body_digest")
+        return known if known is not None else body_digest({name: getattr(self, name) for name in BODY_FIELDS})
+
+
+def body_digest(body: dict[str, Any]) -> str:
+    """Hash a post's body fields (links and headings are flat dataclasses, which orjson writes as objects)."""
+    return hashlib.sha256(orjson.dumps([body[name] for name in BODY_FIELDS])).hexdigest()[:32]
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ Bodies go through the same Liquid and Markdown path as posts.
 from __future__ import annotations
 
 import posixpath
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,10 @@ from service.content.render import plain_values
 from service.content.settings import public_settings
 from service.content.site import SiteConfig, deep_merge, front_matter_defaults
 from service.content.site_models import Collection, Document, SiteContent
+
+# Liquid reaches `site.posts` by that name (also `paginator.posts`, `related_posts`) or through `site` itself used
+# as a value: piped to a filter, looped over, subscripted, passed on, printed.
+_READS_POSTS = re.compile(r"posts|\bsite\b\s*(?:[|,\[)]|[%}]\}|$)", re.MULTILINE)
 
 
 def read_site(content_dir: Path, site: SiteConfig, posts: list[Post], now: datetime | None = None, *,
@@ -71,7 +76,9 @@ def read_site(content_dir: Path, site: SiteConfig, posts: list[Post], now: datet
     pages = [p for p in pages if preview or _shown(p[0], site, now)]
     links = LinkTable([*((p.path, p.url) for p in posts), *((d.path, d.url) for d, _, _ in pages + documents)],
                       site.baseurl)
-    values = {**site.values, "data": data, "posts": _liquid_posts(posts)}
+    includes = includes_dir(content_dir, site)
+    bodies = _reads_posts([d.html for d, _, _ in pages + documents], includes)
+    values = {**site.values, "data": data, "posts": _liquid_posts(posts, bodies)}
     for doc, _own, data_ in pages + documents:
         _render(doc, data_, content_dir, values, links, site, content.problems)
     content.pages = sorted((p[0] for p in pages), key=lambda d: d.path)
@@ -163,10 +170,25 @@ def _render(doc: Document, data: dict[str, Any], content_dir: Path, values: dict
     problems.extend(Problem(doc.path, None, "warning", w) for w in dict.fromkeys(warnings))
 
 
-def _liquid_posts(posts: list[Post]) -> list[dict[str, Any]]:
-    """Return `site.posts` as a page's Liquid sees it in Jekyll: newest first, with rendered content and excerpt."""
+def _reads_posts(sources: list[str], includes: Path | None) -> bool:
+    """Say whether a body or include could read `site.posts`: by name, or through `site` as a whole value."""
+    texts = list(sources)
+    for file in sorted(includes.rglob("*")) if includes is not None else []:
+        try:
+            texts.append(file.read_text(encoding="utf-8", errors="replace") if file.is_file() else "")
+        except OSError:
+            return True
+    return any(_READS_POSTS.search(text) for text in texts)
+
+
+def _liquid_posts(posts: list[Post], bodies: bool = True) -> list[dict[str, Any]]:
+    """Return `site.posts` as a page's Liquid sees it in Jekyll: newest first, with rendered content and excerpt.
+
+    Without bodies (no page can read them) the posts' bodies are left out: a cached post's body is then never read.
+    """
     return [{**p.meta, "title": p.title, "url": p.url, "id": p.id, "slug": p.slug, "date": p.date, "path": p.path,
-             "categories": p.categories, "tags": p.tags, "excerpt": p.excerpt_html, "content": p.html}
+             "categories": p.categories, "tags": p.tags, **({"excerpt": p.excerpt_html, "content": p.html}
+                                                            if bodies else {})}
             for p in posts]
 
 

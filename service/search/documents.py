@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Any
@@ -18,15 +19,17 @@ POST_FIELDS = SUMMARY_FIELDS + POST_PARTS + DETAIL_FIELDS  # every key a served 
 STORED_ONLY = ("path", "published", "draft")  # kept in the record for the index, never served
 
 
+@functools.lru_cache(maxsize=65536)  # a site has a few hundred labels, asked for once per post and build
 def label_slug(name: str) -> str:
     """Make the URL-safe key of a category or tag name: the API's label slug, not Jekyll's Utils.slugify."""
     text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode() or name
     return re.sub(r"[^\w]+", "-", text.lower()).strip("-") or "-"
 
 
-def post_record(post: Post) -> dict[str, Any]:
-    """Return the full record of a post, as the detail endpoint serves it."""
-    return {
+def post_record(post: Post, *, body: bool = True) -> dict[str, Any]:
+    """Return the full record of a post, as the detail endpoint serves it (body=False: without the body fields,
+    which a fingerprint stands for by their digest, so an unchanged cached post's body is never read)."""
+    record: dict[str, Any] = {
         "id": post.id,
         "slug": post.slug,
         "path": post.path,
@@ -35,23 +38,17 @@ def post_record(post: Post) -> dict[str, Any]:
         "url": post.url,
         "categories": [{"name": c, "slug": label_slug(c)} for c in post.categories],
         "tags": [{"name": t, "slug": label_slug(t)} for t in post.tags],
-        "excerpt": post.excerpt,
-        "excerpt_html": post.excerpt_html,
-        "html": post.html,
-        "text": post.text,
-        "word_count": post.word_count,
-        "reading_time": post.reading_time,
-        "image": image_record(post.image) if post.image else None,
-        "quotes": [quote_record(q) for q in post.quotes],
-        "images": [image_record(i) for i in post.images],
-        "links": [dict(vars(link)) for link in post.links],  # flat frozen dataclasses: asdict's deep copy is 30x slower
-        "toc": [dict(vars(h)) for h in post.toc],
-        "meta": post.meta,
-        "published": post.published,
-        "draft": post.draft,
-        "authors": post.authors,
-        "other_ids": list(post.other_ids),
     }
+    if body:
+        record.update(excerpt=post.excerpt, excerpt_html=post.excerpt_html, html=post.html, text=post.text)
+    record.update(word_count=post.word_count, reading_time=post.reading_time,
+                  image=image_record(post.image) if post.image else None,
+                  quotes=[quote_record(q) for q in post.quotes], images=[image_record(i) for i in post.images])
+    if body:  # flat frozen dataclasses: asdict's deep copy is 30x slower
+        record.update(links=[dict(vars(link)) for link in post.links], toc=[dict(vars(h)) for h in post.toc])
+    record.update(meta=post.meta, published=post.published, draft=post.draft, authors=post.authors,
+                  other_ids=list(post.other_ids))
+    return record
 
 
 def summary_record(record: dict[str, Any]) -> dict[str, Any]:

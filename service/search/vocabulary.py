@@ -111,3 +111,23 @@ def load(path: Path, generation: int) -> dict[str, Vocabulary] | None:
     if body.get("generation") != generation:
         return None
     return {name: Vocabulary((t, n) for t, n in pairs) for name, pairs in body.get("fields", {}).items()}
+
+
+def load_counts(path: Path, generation: int) -> dict[str, dict[str, int]] | None:
+    """Read the vocabularies as plain word counts (no lookup structures): for a build that only adjusts them."""
+    try:
+        body = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    if body.get("generation") != generation:
+        return None
+    return {name: {t: n for t, n in pairs} for name, pairs in body.get("fields", {}).items()}
+
+
+def save_counts(path: Path, counts: dict[str, dict[str, int]], generation: int) -> None:
+    """Write word counts as save() writes vocabularies (words sorted), leaving out words no document has."""
+    body = {"generation": generation,
+            "fields": {name: [[t, n] for t, n in sorted(words.items()) if n > 0] for name, words in counts.items()}}
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(orjson.dumps(body))
+    tmp.replace(path)

@@ -27,7 +27,7 @@ from service.search import facets, vocabulary
 from service.search.documents import image_record, label_slug, page_key, post_record, quote_record, summary_record
 from service.search.hits import hit_record
 from service.search.site_store import SUMMARY_KEYS as PAGE_SUMMARY_KEYS
-from service.search.whoosh import scoring
+from service.search.whoosh import scoring, storage
 from service.search.whoosh.schema import index_schema, title_key
 
 SIDE_FILE = vocabulary.FILE
@@ -262,6 +262,7 @@ def update_index(build_dir: Path, base_dir: Path, remove: list[str], add: list[P
     unpublished post's words must not come back as completions) and the counts of the others are exact.
     Returns the number of documents written.
     """
+    storage.install()  # the base's segments are read in place: Whoosh would copy each sub-file into memory
     build_dir.mkdir(parents=True, exist_ok=True)
     for source in base_dir.iterdir():
         if not (source.name.startswith(("MAIN_", "_MAIN_")) and source.name != "MAIN_WRITELOCK"):
@@ -272,7 +273,7 @@ def update_index(build_dir: Path, base_dir: Path, remove: list[str], add: list[P
             shutil.copy2(source, build_dir / source.name)
     ix = index.open_dir(str(build_dir))
     written = 0
-    base_vocabulary = vocabulary.load(base_dir / SIDE_FILE, ix.latest_generation())
+    base_vocabulary = vocabulary.load_counts(base_dir / SIDE_FILE, ix.latest_generation())
     delta: dict[str, dict[str, int]] = {}
     base_lengths = scoring.read_lengths(base_dir)
     fields = scoring.scorable_fields(ix.schema)
@@ -312,9 +313,8 @@ def update_index(build_dir: Path, base_dir: Path, remove: list[str], add: list[P
     finally:
         ix.close()
     if base_vocabulary:  # exact counts from the base's exact counts: no walk over every word of the site
-        vocabulary.save(build_dir / SIDE_FILE, {
-            name: vocabulary.Vocabulary((t, n) for t, n in _apply(vocab, delta.get(name, {})).items() if n > 0)
-            for name, vocab in base_vocabulary.items()}, generation)
+        vocabulary.save_counts(build_dir / SIDE_FILE, {
+            name: _apply(counts, delta.get(name, {})) for name, counts in base_vocabulary.items()}, generation)
     else:
         write_sidecars(build_dir)
         _correct_vocabulary(build_dir, base_dir, texts)
@@ -322,36 +322,45 @@ def update_index(build_dir: Path, base_dir: Path, remove: list[str], add: list[P
 
 
 def _removed_counts(ix: Any, post_ids: list[str], texts: list[str],
-                    vocabularies: dict[str, vocabulary.Vocabulary]) -> dict[str, dict[str, int]]:
+                    vocabularies: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
     """Count, per vocabulary field and word, the documents of these posts that hold it (negative: to subtract)."""
     delta: dict[str, dict[str, int]] = {}
     with ix.searcher() as searcher:
         doomed = sorted(d for post_id in post_ids for d in searcher.document_numbers(post=post_id))
         if not doomed:
             return delta
-        reader = searcher.reader()
+        # Only the segments holding these posts are asked, each with its own numbers: a matcher over every
+        # segment costs as much again for nothing.
+        leaves = [(leaf, [d - base for d in doomed if base <= d < base + leaf.doc_count_all()])
+                  for leaf, base in searcher.reader().leaf_readers()]
         for name, vocab in vocabularies.items():
             analyzer = ix.schema[name].analyzer if name in ix.schema else None
             if analyzer is None:
                 continue
-            words = {token.text for text in texts for token in analyzer(text, mode="index")} & vocab.frequency.keys()
+            words = {token.text for text in texts for token in analyzer(text, mode="index")} & vocab.keys()
             counts = delta.setdefault(name, {})
             for word in words:
-                matcher = reader.postings(name, word)
-                held = 0
-                for docnum in doomed:  # ascending, so the matcher only moves forward
-                    if not matcher.is_active():
-                        break
-                    if matcher.id() < docnum:
-                        matcher.skip_to(docnum)
-                    if matcher.is_active() and matcher.id() == docnum:
-                        held += 1
+                held = sum(_held(leaf.postings(name, word), local) for leaf, local in leaves
+                           if local and (name, word) in leaf)
                 if held:
                     counts[word] = counts.get(word, 0) - held
     return delta
 
 
-def _count_added(schema: Any, doc: dict[str, Any], vocabularies: dict[str, vocabulary.Vocabulary],
+def _held(matcher: Any, docnums: list[int]) -> int:
+    """Count the documents (ascending numbers) a posting list holds, moving its matcher only forward."""
+    held = 0
+    for docnum in docnums:
+        if not matcher.is_active():
+            break
+        if matcher.id() < docnum:
+            matcher.skip_to(docnum)
+        if matcher.is_active() and matcher.id() == docnum:
+            held += 1
+    return held
+
+
+def _count_added(schema: Any, doc: dict[str, Any], vocabularies: dict[str, dict[str, int]],
                  delta: dict[str, dict[str, int]]) -> None:
     for name in vocabularies:
         value = doc.get(name)
@@ -361,8 +370,8 @@ def _count_added(schema: Any, doc: dict[str, Any], vocabularies: dict[str, vocab
                 counts[word] = counts.get(word, 0) + 1
 
 
-def _apply(vocab: vocabulary.Vocabulary, change: dict[str, int]) -> dict[str, int]:
-    counts = dict(vocab.frequency)
+def _apply(vocab: dict[str, int], change: dict[str, int]) -> dict[str, int]:
+    counts = dict(vocab)
     for word, n in change.items():
         counts[word] = counts.get(word, 0) + n
     return counts
