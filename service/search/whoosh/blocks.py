@@ -10,7 +10,7 @@ from pickle import dumps
 from typing import Any
 
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
-from whoosh.system import pack_ushort
+from whoosh.system import pack_int, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 _PACK_UINT = struct.Struct("!I").pack
@@ -18,6 +18,9 @@ COMPRESS_FROM = 128  # a block pickled shorter than this is stored as is: zlib's
 # A block's pickle is a few KB (up to ~10): a 16 KB window and a smaller hash table compress it as well as zlib's
 # defaults (32 KB, 256 KB of state to set up per call), 2-7x faster below 2 KB; any zlib reader inflates it.
 _WINDOW_BITS, _MEMORY_LEVEL = 14, 5
+# A block's data tuple holds its postings' values as bytes, which pickle protocol 2 (Whoosh's) writes as calls to
+# codecs.encode: protocol 3 writes them as bytes, ~40% shorter and 5-10x faster to dump and to load.
+DATA_PROTOCOL = 3
 
 
 ONE_POSITION: dict[int, bytes] = {}
@@ -37,19 +40,19 @@ def encode_positions(positions: list[int]) -> bytes:
     return _PACK_UINT(len(deltas)) + dumps(deltas, 2)
 
 
-def write_term(fieldwriter: Any, tbytes: bytes, postings: list[Any], lengths: Any, codec: Any) -> None:
-    """Write one term's postings and its term info as W3FieldWriter and W3PostingsWriter write them, block by block.
+def write_term(fieldwriter: Any, tbytes: bytes, postings: list[Any], lengths: Any, codec: Any, start: int) -> int:
+    """Write one term's postings (at offset start of the postings file) and its term info as W3FieldWriter and
+    W3PostingsWriter write them, block by block, in one write; return the offset after them.
 
-    One difference: a block whose pickle is shorter than COMPRESS_FROM bytes is stored uncompressed (its block
-    info says so, and Whoosh's reader reads either), where Whoosh compresses every block, and the others are
-    compressed with a small zlib window.
+    The differences, all read by Whoosh's reader as its own: a block's data is pickled with DATA_PROTOCOL, a
+    block whose pickle is shorter than COMPRESS_FROM bytes is stored uncompressed (its block info says so), where
+    Whoosh compresses every block, and the others are compressed with a small zlib window.
     """
     postfile = fieldwriter._postfile
     fixed = fieldwriter._format.fixed_value_size()
     limit = codec._blocklimit
     info = W3TermInfo()
-    start = postfile.tell()
-    postfile.write(WHOOSH3_HEADER_MAGIC)
+    out = [WHOOSH3_HEADER_MAGIC]
     count = len(postings) // 3
     for at in range(0, count, limit):
         ids = array("I", postings[3 * at:3 * (at + limit):3])
@@ -87,15 +90,16 @@ def write_term(fieldwriter: Any, tbytes: bytes, postings: list[Any], lengths: An
         else:
             mini_values = None if fixed == 0 else b"".join(block_values)
         mini_ids = (ids[0],) if size == 1 else tuple(map(sub, ids, (0, *ids[:-1])))
-        data = dumps((mini_ids, mini_weights, mini_values), 2)
+        data = dumps((mini_ids, mini_weights, mini_values), DATA_PROTOCOL)
         comp = codec._compression if len(data) >= COMPRESS_FROM else 0
         if comp:
             packer = zlib.compressobj(comp, zlib.DEFLATED, _WINDOW_BITS, _MEMORY_LEVEL)
             data = packer.compress(data) + packer.flush()
         head = dumps((size, ids[-1], maxweight, comp, length_to_byte(minlength), length_to_byte(maxlength)), 2)
         blocklength = len(head) + len(data)
-        postfile.write_int(-blocklength if at + limit >= count else blocklength)
-        postfile.write(head)
-        postfile.write(data)
-    info.set_extent(start, postfile.tell() - start)
+        out += (pack_int(-blocklength if at + limit >= count else blocklength), head, data)
+    written = b"".join(out)
+    postfile.write(written)
+    info.set_extent(start, len(written))
     fieldwriter._tindex.add(pack_ushort(fieldwriter._fieldid) + tbytes, info.to_bytes())
+    return start + len(written)
