@@ -43,8 +43,8 @@ def write_index(build_dir: Path, posts: list[Post], procs: int | None = None,
                 pages: Sequence[dict[str, Any]] = ()) -> int:
     """Write posts, their quotes and images into a new index in build_dir; return documents written.
 
-    With procs > 1 (both cores by default) Whoosh's multiprocess writer indexes batches of documents in
-    sub-processes, each writing its own segment (multisegment: no final merge of the postings).
+    Written by the bulk segment writer (bulk.py); with procs > 1 (both cores by default) in sub-processes,
+    each writing its own segment of a contiguous share of the documents (parallel.py: no final merge).
     """
     build_dir.mkdir(parents=True, exist_ok=True)
     ix = index.create_in(str(build_dir), index_schema())
