@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 import unicodedata
 from collections.abc import Callable
@@ -9,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from service.search import PostFilter, SearchRequest
-from service.search.analysis import chunks, fold
+from service.search import PostFilter, SearchRequest, analysis
+from service.search.analysis import chunk_words, chunks, fold, spans
 from tests.helpers import FIXTURES, indexed_app, write_post
 
 SHAPES = FIXTURES / "token-shapes"
@@ -220,3 +221,24 @@ def test_suggestions_complete_compound_words_as_typed(shapes: Any) -> None:
     assert titles == ["Moving analytics.usa.gov onto cloud.gov"]
     titles = [s["text"] for s in index.suggest("evidence-b", 8) if s["kind"] == "title"]
     assert titles == ["An evidence-based look at user-centered design"]
+
+
+def _random_texts(count: int, alphabet: str, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 80))) for _ in range(count)]
+
+
+_ASCII_ALPHABET = "abcXYZ019 .-'_@,;:/()!?\n\t\"&#" + "e" * 5 + " " * 5
+_ANY_ALPHABET = _ASCII_ALPHABET + "éÉß’‘ʼ`感谢なカ🎉👍🏽ﬁ①ǅ\u0301"
+
+
+@pytest.mark.parametrize("alphabet", [_ASCII_ALPHABET, _ANY_ALPHABET], ids=["ascii", "any"])
+def test_the_ascii_chunk_pattern_cuts_as_the_general_one(alphabet: str) -> None:
+    """ASCII text is cut by a pattern without the general one's per-character checks: the same chunks, offsets."""
+    texts = _random_texts(3000, alphabet, seed=14) + [p.read_text() for p in sorted(SHAPES.rglob("*.md"))]
+    for text in texts:
+        folded = fold(text)
+        assert chunk_words(text) == analysis._CHUNK.findall(folded), text
+        general = [(m.start(), m.end(), m.group()) for m in analysis._CHUNK.finditer(folded)]
+        if len(folded) == len(text):
+            assert [(start, end, chunk.text) for start, end, chunk in spans(text)] == general, text

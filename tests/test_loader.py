@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -255,3 +256,21 @@ def test_posts_sharing_a_slug_keep_apart_quote_and_image_ids(content_dir: Path) 
     assert [q.id for q in new.quotes] == ["same-q1"] and [q.id for q in old.quotes] == ["same~2-q1"]
     assert [new.image.id, *(i.id for i in new.images)] == ["same-cover", "same-img1"]  # type: ignore[union-attr]
     assert [old.image.id, *(i.id for i in old.images)] == ["same~2-cover", "same~2-img1"]  # type: ignore[union-attr]
+
+
+def test_many_posts_render_in_workers_as_they_do_here(tmp_path: Path, monkeypatch: Any) -> None:
+    """Past PARALLEL_FROM files the bodies are rendered by forked workers: the same posts, problems, order."""
+    from bench.corpus import generate
+    from service.content import pool
+
+    corpus = generate(tmp_path / "corpus", pool.PARALLEL_FROM + 50, seed=5, jobs=1)
+    write_post(corpus, "2020-01-01-broken.md", "title: [unclosed", "A body.\n")
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    monkeypatch.setattr(pool, "PROCS", 1)
+    here = load_content(corpus, now=now)
+    monkeypatch.setattr(pool, "PROCS", 2)
+    assert threading.active_count() == 1, "a process with other threads renders everything itself"
+    forked = load_content(corpus, now=now)
+    assert len(here.posts) > pool.PARALLEL_FROM and here.problems
+    assert [p.__dict__ for p in here.posts] == [p.__dict__ for p in forked.posts]
+    assert here.problems == forked.problems and here.parsed == forked.parsed

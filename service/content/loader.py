@@ -18,6 +18,7 @@ from service.content.header import PostHeader, read_header
 from service.content.images import DEFAULT_WIDTHS, link_usage
 from service.content.liquid import LinkTable
 from service.content.models import BODY_FIELDS, Post, Problem, body_digest
+from service.content.pool import ordered_map
 from service.content.render import includes_dir, render_post
 from service.content.site import SiteConfig, load_site_config
 from service.content.visibility import is_visible
@@ -93,14 +94,23 @@ def load_content(
             entry.cached, entry.post = False, None
             entry.header, entry.problems = _guarded(entry.source, lambda e=entry: read_header(e.source, site, now=now))
     fresh: dict[str, Any] = {}
+    todo = [entry for entry in entries if not entry.cached]
+
+    def render(n: int) -> tuple[Post | None, list[Problem], list[tuple[str, int, int]], str | None]:
+        entry = todo[n]
+        _render(entry, site, links, digest, content_dir, image_widths)
+        return entry.post, entry.problems, entry.images, entry.links
+
+    rendered = ordered_map(render, len(todo))  # the posts rendered in worker processes when there are many
     for done, entry in enumerate(entries, 1):
         if not entry.cached:
-            _render(entry, site, links, digest, content_dir, image_widths)
+            entry.post, entry.problems, entry.images, entry.links = next(rendered)
             result.parsed += 1
             if entry.key:
                 fresh[entry.key] = _cache_entry(entry)
         if progress:
             progress(done, len(entries))
+    rendered.close()  # every answer is in: the workers stop
     if cache is not None:
         cache.put_many(fresh)
     for entry in entries:

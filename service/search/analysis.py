@@ -27,6 +27,8 @@ _SOLO = (r"\u2600-\u27bf\u2b00-\u2bff\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e
          r"\uff66-\uff9f\U0001f000-\U0001f3fa\U0001f400-\U0001faff\U00020000-\U0003134f")  # not skin tones
 _PART = rf"(?:(?![{_SOLO}])[^\W_])+"
 _CHUNK = re.compile(rf"{_PART}(?:(?:[.\-'_@]|(?<=\d),(?=\d)){_PART})*|[{_SOLO}]", re.UNICODE)
+# _CHUNK on ASCII text, where a part is letters and digits and nothing is solo: the same matches, 3x faster
+_ASCII_CHUNK = re.compile(r"[a-zA-Z0-9]+(?:(?:[.\-'_@]|(?<=[0-9]),(?=[0-9]))[a-zA-Z0-9]+)*")
 _SPLIT = re.compile(r"[.\-'_@,]")
 _DOTTED = re.compile(r"[.@]")
 MAX_RUN_PARTS = 6  # longer dotted chunks (long dotted identifiers) are indexed whole and by part, not every run
@@ -72,7 +74,18 @@ def fold(text: str) -> str:
 
 def chunks(text: str) -> list[Chunk]:
     """Cut text into chunks (after folding it)."""
-    return [_chunk(m.group()) for m in _CHUNK.finditer(fold(text))]
+    return [_chunk(word) for word in chunk_words(text)]
+
+
+def chunk_words(text: str) -> list[str]:
+    """Return the folded text of each chunk of text, in order: what chunks() makes its chunks of (no Chunk built)."""
+    folded = fold(text)
+    return (_ASCII_CHUNK if folded.isascii() else _CHUNK).findall(folded)
+
+
+def chunk_of(word: str) -> Chunk:
+    """Return the chunk of one folded chunk text (an item of chunk_words), remembered."""
+    return _chunk(word)
 
 
 def spans(text: str) -> list[tuple[int, int, Chunk]]:
@@ -83,7 +96,8 @@ def spans(text: str) -> list[tuple[int, int, Chunk]]:
     folded = fold(text)
     if len(folded) != len(text):
         return [(m.start(), m.end(), _chunk(fold(m.group()))) for m in _CHUNK.finditer(text)]
-    return [(m.start(), m.end(), _chunk(m.group())) for m in _CHUNK.finditer(folded)]
+    pattern = _ASCII_CHUNK if folded.isascii() else _CHUNK
+    return [(m.start(), m.end(), _chunk(m.group())) for m in pattern.finditer(folded)]
 
 
 @lru_cache(maxsize=200_000)

@@ -64,6 +64,32 @@ class ShapeTokenizer(Tokenizer):
                     yield token
                 pos += 1
 
+    def positions(self, value: str) -> dict[str, list[int]]:
+        """Return each term of value with its positions: what __call__ yields, gathered (the bulk writer's path)."""
+        table = _GROUPS[self.stemmed]
+        if len(table) > _GROUPS_MAX:
+            table.clear()
+        found: dict[str, list[int]] = {}
+        pos = 0
+        for word in analysis.chunk_words(value):
+            groups = table.get(word)
+            if groups is None:
+                groups = table[word] = chunk_terms(analysis.chunk_of(word), self.stemmed)
+            for group in groups:
+                for term in group:
+                    at = found.get(term)
+                    if at is None:
+                        found[term] = [pos]
+                    else:
+                        at.append(pos)
+                pos += 1
+        return found
+
+
+# A chunk's text -> its terms, position by position (chunk_terms by the text: no Chunk hashed), per stemmed flag.
+_GROUPS: dict[bool, dict[str, tuple[tuple[str, ...], ...]]] = {True: {}, False: {}}
+_GROUPS_MAX = 500_000
+
 
 @lru_cache(maxsize=200_000)
 def _stem(word: str) -> str:

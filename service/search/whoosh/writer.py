@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import os
-import pickle
-import queue
 import shutil
-import signal
 import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from multiprocessing import Queue
 from pathlib import Path
 from typing import Any
 
 import orjson
 from whoosh import index
-from whoosh.multiproc import MpWriter, SubWriterTask
-from whoosh.util import random_name
 from whoosh.writing import MERGE_SMALL
 
 from service.content.models import Post
@@ -28,6 +20,8 @@ from service.search.documents import image_record, label_slug, page_key, post_re
 from service.search.hits import hit_record
 from service.search.site_store import SUMMARY_KEYS as PAGE_SUMMARY_KEYS
 from service.search.whoosh import scoring, storage
+from service.search.whoosh.bulk import BulkSegmentWriter
+from service.search.whoosh.parallel import ParallelWriter
 from service.search.whoosh.schema import index_schema, title_key
 
 SIDE_FILE = vocabulary.FILE
@@ -36,92 +30,7 @@ TAINTED_FILE = "tainted-terms.json"  # words of deleted documents, until a full 
 
 WRITER_PROCS = max(1, min(2, os.cpu_count() or 1))  # Whoosh sub-writers for a full build (one segment each)
 PARALLEL_FROM = 1000  # documents: below this, starting sub-processes costs more than it saves
-WRITER_MB = 128  # posting pool per (sub-)writer before it spills a sorted run to disk
-_PR_SET_PDEATHSIG = 1
-
-
-class _ChildWriterTask(SubWriterTask):
-    """A Whoosh sub-writer that dies with the reindex that started it (a killed reindex leaves no orphan)."""
-
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
-        self._parent = os.getpid()  # made in the parent, before the fork
-
-    def run(self) -> None:
-        with contextlib.suppress(OSError, AttributeError):  # not Linux: the parent's own cleanup still stops it
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() != self._parent:  # the parent died before the call above took effect
-            os._exit(1)
-        super().run()
-
-
-class _Writer(MpWriter):
-    """Whoosh's multiprocess writer made deterministic: sub-writer n indexes the n-th contiguous share of the
-    documents and the segments are listed in that order, so document numbers follow the posts' order as with
-    one writer (equal scores then rank alike in every build and on every replica). Sub-writers never outlive
-    the reindex.
-    """
-
-    def __init__(self, ix: Any, procs: int, total: int, **kwargs: Any) -> None:
-        super().__init__(ix, procs=procs, multisegment=True, **kwargs)
-        self._share = max(1, -(-total // procs))  # documents per sub-writer, rounded up
-        self._added_docs = 0
-        self._buffers: list[list[Any]] = [[] for _ in range(procs)]
-        self._queues: list[Any] = []
-
-    def add_document(self, **fields: Any) -> None:
-        n = min(self.procs - 1, self._added_docs // self._share)
-        self._added_docs += 1
-        self._buffers[n].append((0, fields))
-        if len(self._buffers[n]) >= self.batchsize:
-            self._send(n)
-        self._added_sub = True
-
-    def _send(self, n: int) -> None:
-        buffer, self._buffers[n] = self._buffers[n], []
-        if not buffer:
-            return
-        filename = f"{random_name()}.doclist"
-        with self.temp_storage().create_file(filename).raw_file() as f:
-            for item in buffer:
-                pickle.dump(item, f, 2)
-        while len(self.tasks) <= n:
-            jobs, results = Queue(), Queue()  # unbounded: the parent never waits on one child while the other idles
-            task = _ChildWriterTask(self.storage, self.indexname, jobs, results, self.subargs, True)
-            self.tasks.append(task)
-            self._queues.append((jobs, results))
-            task.start()
-        self._queues[n][0].put((filename, len(buffer)))
-
-    def _commit(self, mergetype: Any, optimize: Any, merge: Any) -> None:
-        for n in range(self.procs):
-            self._send(n)
-        for jobs, _ in self._queues:
-            jobs.put(None)
-        finalsegments = self._merge_segments(mergetype, optimize, merge)
-        segments = []
-        for task, (_, results) in zip(self.tasks, self._queues, strict=True):
-            while True:  # read before join: a child exits only once what it put is taken
-                try:
-                    segments.append(results.get(timeout=1)[2])
-                    break
-                except queue.Empty:
-                    if not task.is_alive():
-                        raise RuntimeError(f"an index sub-writer stopped with exit code {task.exitcode}") from None
-            task.join()
-        finalsegments += segments
-        if self._added:
-            finalsegments.append(self._finalize_segment())
-        else:
-            self._close_segment()
-        self._commit_toc(finalsegments)
-        self._finish()
-
-    def cancel(self) -> None:
-        for task in self.tasks:
-            task.terminate()
-        self.tasks = []
-        MpWriter.cancel(self)
+WRITER_MB = 256  # postings per (sub-)writer before it spills a sorted run of terms to disk
 
 
 def _procs() -> int:
@@ -134,15 +43,15 @@ def write_index(build_dir: Path, posts: list[Post], procs: int | None = None,
                 pages: Sequence[dict[str, Any]] = ()) -> int:
     """Write posts, their quotes and images into a new index in build_dir; return documents written.
 
-    With procs > 1 (both cores by default) Whoosh's multiprocess writer indexes batches of documents in
-    sub-processes, each writing its own segment (multisegment: no final merge of the postings).
+    Written by the bulk segment writer (bulk.py); with procs > 1 (both cores by default) in sub-processes,
+    each writing its own segment of a contiguous share of the documents (parallel.py: no final merge).
     """
     build_dir.mkdir(parents=True, exist_ok=True)
     ix = index.create_in(str(build_dir), index_schema())
     procs = _procs() if procs is None else procs
     total = sum(1 + len(p.quotes) + len(p.images) + (1 if p.image else 0) for p in posts) + len(pages)
-    writer = _Writer(ix, procs, total, limitmb=WRITER_MB) if procs > 1 and total > PARALLEL_FROM else \
-        ix.writer(limitmb=WRITER_MB * 2)
+    writer = ParallelWriter(ix, procs, total, limitmb=WRITER_MB) if procs > 1 and total > PARALLEL_FROM else \
+        BulkSegmentWriter(ix, limitmb=WRITER_MB * 2)
     written = 0
     try:
         for post in posts:
