@@ -77,3 +77,19 @@ def test_the_word_order_bonus_is_left_out_only_above_the_threshold(make_app: Any
     monkeypatch.setattr(reader, "PHRASE_BONUS_UNTIL", 2)
     assert make_app(content_dir, RESPONSE_CACHE_MB=0).test_client().get(
         "/api/search?q=harbour+cranes+").get_json()["items"][0]["slug"] == "apart"
+
+
+def test_the_word_order_bonus_is_left_out_when_a_phrase_word_is_in_many_documents(
+        make_app: Any, content_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_post(content_dir, "2024-01-01-apart.md", "title: One",
+               "Cranes lift. The harbour is busy; cranes, cranes and the harbour again, harbour.\n")
+    write_post(content_dir, "2024-01-02-together.md", "title: Two", "The harbour cranes stood there.\n")
+    write_post(content_dir, "2024-01-03-other.md", "title: Three", "Only cranes here, cranes.\n")
+    app = make_app(content_dir, RESPONSE_CACHE_MB=0)
+    assert app.test_client().get("/api/search?q=harbour+cranes+").get_json()["items"][0]["slug"] == "together"
+    monkeypatch.setattr(reader, "PHRASE_WORD_UNTIL", 3)  # "cranes" is in 3 posts: too many to walk its positions
+    found = make_app(content_dir, RESPONSE_CACHE_MB=0).test_client().get("/api/search?q=harbour+cranes+").get_json()
+    assert found["items"][0]["slug"] == "apart" and found["total"] == 2
+    monkeypatch.setattr(reader, "PHRASE_WORD_UNTIL", 4)
+    assert make_app(content_dir, RESPONSE_CACHE_MB=0).test_client().get(
+        "/api/search?q=harbour+cranes+").get_json()["items"][0]["slug"] == "together"

@@ -52,6 +52,16 @@ def supported(q: Any) -> bool:
     return False
 
 
+def phrase_bonuses(q: Any) -> list[Any]:
+    """Return the phrases of q's word-order bonus (constant scores on the optional side of AndMaybe)."""
+    if isinstance(q, wq.AndNot):
+        return phrase_bonuses(q.a)
+    if not isinstance(q, wq.AndMaybe):
+        return []
+    bonuses = q.b.subqueries if isinstance(q.b, wq.Or) else [q.b]
+    return [b.child for b in bonuses if isinstance(b, wq.ConstantScoreQuery) and isinstance(b.child, wq.Phrase)]
+
+
 def without_phrase_bonus(q: Any) -> Any:
     """Return q without its word-order bonus (a constant score for a phrase, on the optional side of AndMaybe)."""
     if isinstance(q, wq.AndNot):

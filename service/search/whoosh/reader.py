@@ -33,6 +33,10 @@ OPTIMIZE = True
 # From this many candidates the word-order bonus is left out (its phrase check walks every candidate's positions):
 # above every blog of the relevance benchmark (at most about 600 documents), whose rankings keep it.
 PHRASE_BONUS_UNTIL = 1000
+# ... and when one of its words is in this many documents: the check reads that word's every position block up
+# to each candidate (40 ms for a word in 70% of 10,000 posts beside a rare one). Above every blog of the relevance
+# benchmark too (in 18f-blog, the largest, at most 1,185 of its 1,827 documents hold any one word).
+PHRASE_WORD_UNTIL = 2000
 
 
 def open_index(build_dir: Path) -> WhooshIndex:
@@ -164,13 +168,17 @@ class WhooshIndex:
     def top(self, q: Query, allowed: int, limit: int) -> list[tuple[int, float]]:
         """Score q over the allowed documents and return the best `limit` (docnum, score), best first.
 
-        The planner's query shapes are scored with arrays (arrays.py); thousands of candidates without the
-        word-order bonus, whose phrase check would then cost more than the rest of the search. Other shapes (a
+        The planner's query shapes are scored with arrays (arrays.py); thousands of candidates, or a phrase word
+        thousands of documents hold, without the word-order bonus, whose phrase check would then cost more than
+        the rest of the search. Other shapes (a
         typed phrase, a dotted word) go through Whoosh's matchers.
         """
         if limit <= 0 or not allowed:
             return []
-        lean = arrays.without_phrase_bonus(q) if allowed.bit_count() >= PHRASE_BONUS_UNTIL else q
+        costly = allowed.bit_count() >= PHRASE_BONUS_UNTIL or any(
+            self._searcher.doc_frequency(p.fieldname, w) >= PHRASE_WORD_UNTIL
+            for p in arrays.phrase_bonuses(q) for w in p.words)
+        lean = arrays.without_phrase_bonus(q) if costly else q
         if arrays.supported(lean):
             found = self.arrays().top(lean, allowed, limit)
         else:
