@@ -21,13 +21,17 @@ from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.util.numeric import byte_to_length
 
-# per opened build: the terms of real query logs repeat (a 10,000-post blog's every term takes about 40 MB; the
-# document numbers are the very arrays DocSets keeps, so they are counted twice and held once)
-CACHE_BYTES = 96 * 1024 * 1024
+# per opened build: the terms of real query logs repeat (8 bytes a posting; the document numbers are the very
+# arrays DocSets keeps, so they are counted twice and held once)
+CACHE_BYTES = 48 * 1024 * 1024
 _LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)  # Whoosh's quantized lengths
 
 Scored = tuple[np.ndarray, np.ndarray]  # sorted unique document numbers, and their scores
 _EMPTY: Scored = (np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float64))
+# What is kept of a term: its document numbers, weights, and the BM25F constants its scores are computed with
+# per search (a few microseconds a thousand postings; kept as scores they took twice the memory).
+Kept = tuple[np.ndarray, np.ndarray, tuple[float, float, float, float] | None]
+_NOTHING: Kept = (_EMPTY[0], _EMPTY[1], None)
 
 
 class Unsupported(Exception):
@@ -91,7 +95,7 @@ class ArrayScorer:
         self._searcher = searcher
         self._docsets = docsets
         self._lengths: dict[str, np.ndarray] = {}
-        self._terms: LRUCache[tuple[str, Any], Scored] = LRUCache(CACHE_BYTES, getsizeof=_nbytes)
+        self._terms: LRUCache[tuple[str, Any], Kept] = LRUCache(CACHE_BYTES, getsizeof=_nbytes)
         self._lock = threading.Lock()
 
     def top(self, q: Any, allowed: int, limit: int) -> list[tuple[int, float]]:
@@ -116,26 +120,31 @@ class ArrayScorer:
             found = self._read_term(field, text)
             with self._lock, suppress(ValueError):  # one term larger than the whole cache is not kept
                 self._terms[key] = found
-        return found
+        ids, tf, bm25 = found
+        if bm25 is None:
+            return ids, tf.astype(np.float64)  # Whoosh's WeightScorer: the weight itself
+        idf, k1, b, avgfl = bm25
+        tf = tf.astype(np.float64)
+        fl = self._field_lengths(field)[ids]
+        # whoosh.scoring.bm25, operation for operation, so each term's score is Whoosh's to the last bit
+        return ids, idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
 
-    def _read_term(self, field: str, text: Any) -> Scored:
+    def _read_term(self, field: str, text: Any) -> Kept:
         schema = self._reader.schema
         if field not in schema:
-            return _EMPTY
+            return _NOTHING
         btext = schema[field].to_bytes(text) if isinstance(text, str) else text
         if (field, btext) not in self._reader:
-            return _EMPTY
+            return _NOTHING
         ids, tf = self._docsets.postings(field, btext)
         if not len(ids):
-            return _EMPTY
-        scorer = self._searcher.weighting.scorer(self._searcher, field, btext)
+            return _NOTHING
+        narrow = tf.astype(np.float32)  # term frequencies are whole numbers: 4 bytes hold them exactly
+        kept = narrow if np.array_equal(narrow, tf) else tf
         if not schema[field].scorable:
-            return ids, tf  # Whoosh's WeightScorer: the weight itself
-        fl = self._field_lengths(field)[ids]
-        k1, b = scorer.K1, scorer.B
-        # whoosh.scoring.bm25, operation for operation, so each term's score is Whoosh's to the last bit
-        scores = scorer.idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / scorer.avgfl)))
-        return ids, scores
+            return ids, kept, None
+        scorer = self._searcher.weighting.scorer(self._searcher, field, btext)
+        return ids, kept, (scorer.idf, scorer.K1, scorer.B, scorer.avgfl)
 
     def _field_lengths(self, field: str) -> np.ndarray:
         found = self._lengths.get(field)
@@ -196,7 +205,7 @@ class ArrayScorer:
         raise Unsupported(type(q).__name__)
 
 
-def _nbytes(found: Scored) -> int:
+def _nbytes(found: Kept) -> int:
     return found[0].nbytes + found[1].nbytes
 
 
