@@ -29,6 +29,30 @@ limit_request_fields = 50
 limit_request_field_size = 8190
 
 
+def _limit_malloc_arenas() -> int | None:
+    """Cap glibc's malloc arenas (MALLOC_ARENA_MAX, default 2) in the master, so forked workers inherit it.
+
+    glibc gives each thread of a process an arena of its own, up to 8 per core: a worker's threads then fragment
+    that many heaps, and its resident memory grows far past what it holds (at 10,000 posts a worker held about
+    130 MB of objects and arrays, and had 243 MB resident). Returns the cap applied, None off glibc.
+    """
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        mallopt = ctypes.CDLL(name).mallopt if name else None
+    except (OSError, AttributeError):
+        mallopt = None
+    if mallopt is None:
+        return None
+    arenas = int(os.environ.get("MALLOC_ARENA_MAX", "2"))
+    return arenas if mallopt(-8, arenas) == 1 else None  # -8: M_ARENA_MAX in glibc's malloc.h; 1: accepted
+
+
+malloc_arenas = _limit_malloc_arenas()
+
+
 def _control_socket() -> str | None:
     """One control socket per address: gunicorn 27's default path is shared by every gunicorn of the user."""
     chosen = os.environ.get("GUNICORN_CONTROL_SOCKET", "")

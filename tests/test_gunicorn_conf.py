@@ -80,3 +80,12 @@ def test_make_run_stays_on_loopback_even_when_port_is_set() -> None:
                           text=True, timeout=60, env={**env, "PORT": "5000"})
     serve = done.stdout.strip().splitlines()[-1]
     assert serve.startswith('HOST="${HOST:-127.0.0.1}" sh -c'), serve
+
+
+def test_the_master_caps_malloc_arenas_before_forking_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    import runpy
+
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    assert runpy.run_path(str(REPO / "gunicorn.conf.py"))["malloc_arenas"] == 2  # glibc here: accepted
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "3")
+    assert runpy.run_path(str(REPO / "gunicorn.conf.py"))["malloc_arenas"] == 3
