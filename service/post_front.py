@@ -20,7 +20,7 @@ from typing import Any
 from werkzeug.http import parse_date
 
 from service.layout import IndexLayout
-from service.response_cache import NOT_MODIFIED_HEADERS, Entry, StartResponse
+from service.response_cache import Entry, StartResponse, not_modified_headers
 from service.search.pages import open_pages
 
 MARK = "broadsheet.post_page"  # the view sets this when it answered with a stored body
@@ -67,8 +67,7 @@ class PostFront:
         etag = f'"{self.etag(build.build_id, PREFIX + slug)}"'
         full = [*headers, ("ETag", etag), ("Content-Length", str(len(body)))]
         entry = Entry(headers=full, body=body, etag=etag, last_modified=last_modified,
-                      not_modified=[(n, v) for n, v in full if n.lower() in NOT_MODIFIED_HEADERS
-                                    or n.lower().startswith("access-control-")])
+                      not_modified=not_modified_headers(full))
         return entry.serve(environ, start_response)
 
     def _slug(self, environ: dict[str, Any]) -> str | None:

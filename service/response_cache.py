@@ -26,6 +26,11 @@ NOT_MODIFIED_HEADERS = frozenset({"etag", "cache-control", "vary", "x-content-bu
 StartResponse = Callable[..., Any]
 
 
+def not_modified_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The headers of a 200 that its 304 repeats."""
+    return [(n, v) for n, v in headers if n.lower() in NOT_MODIFIED_HEADERS or n.lower().startswith("access-control-")]
+
+
 @dataclass(frozen=True)
 class Entry:
     headers: list[tuple[str, str]]
@@ -125,8 +130,7 @@ class ResponseCache:
         if not etag:
             return
         entry = Entry(headers=list(headers), body=body, etag=etag.removeprefix("W/"),
-                      not_modified=[(n, v) for n, v in headers if n.lower() in NOT_MODIFIED_HEADERS
-                                    or n.lower().startswith("access-control-")],
+                      not_modified=not_modified_headers(headers),
                       last_modified=parse_date(found["last-modified"]) if "last-modified" in found else None)
         size = len(body) + 64 * len(headers)
         with self._lock:

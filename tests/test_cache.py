@@ -65,13 +65,19 @@ def test_an_unchanged_file_keeps_its_key_without_being_read(content_dir: Path, t
         assert changed not in (key, "remembered"), "a rewrite with the old size and mtime kept its key"
 
 
-def test_a_torn_body_is_parsed_again(content_dir: Path, tmp_path: Path) -> None:
+def _built_then_damaged(content_dir: Path, tmp_path: Path, damage: str) -> Path:
+    """Index two posts, then run one SQL statement on the parse cache; return the index folder."""
     _two_posts(content_dir)
     index = tmp_path / "index"
     reindex(content_dir, index)
     with sqlite3.connect(index / "cache" / ParseCache.FILE) as db:
-        db.execute("UPDATE bodies SET value = x'00ff'")
+        db.execute(damage)
     db.close()
+    return index
+
+
+def test_a_torn_body_is_parsed_again(content_dir: Path, tmp_path: Path) -> None:
+    index = _built_then_damaged(content_dir, tmp_path, "UPDATE bodies SET value = x'00ff'")
     write_post(content_dir, "2024-02-01-beta.md", "title: Beta", "Beta kestrel, edited.\n")
     summary = reindex(content_dir, index)  # alpha's body is needed (beta's neighbour) and cannot be read
     assert summary.posts == 2 and summary.parsed == 2, summary.line()
@@ -82,12 +88,8 @@ def test_a_torn_body_is_parsed_again(content_dir: Path, tmp_path: Path) -> None:
 
 
 def test_a_missing_body_is_only_a_miss(content_dir: Path, tmp_path: Path) -> None:
-    _two_posts(content_dir)
-    index = tmp_path / "index"
-    reindex(content_dir, index)
-    with sqlite3.connect(index / "cache" / ParseCache.FILE) as db:
-        db.execute("DELETE FROM bodies WHERE rowid = (SELECT min(rowid) FROM bodies)")
-    db.close()
+    index = _built_then_damaged(content_dir, tmp_path,
+                                "DELETE FROM bodies WHERE rowid = (SELECT min(rowid) FROM bodies)")
     write_post(content_dir, "2024-03-01-gamma.md", "title: Gamma", "Gamma wren.\n")
     summary = reindex(content_dir, index)  # every body is needed (all are gamma's neighbours or gamma)
     assert summary.posts == 3 and summary.parsed == 3, summary.line()

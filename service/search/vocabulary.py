@@ -11,6 +11,7 @@ import bisect
 import heapq
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import orjson
 from rapidfuzz import process
@@ -95,39 +96,39 @@ class Vocabulary:
 
 def save(path: Path, vocabularies: dict[str, Vocabulary], generation: int) -> None:
     """Write vocabularies to one file, tagged with the index generation they describe."""
-    body = {"generation": generation,
-            "fields": {name: [[t, v.frequency[t]] for t in v.terms] for name, v in vocabularies.items()}}
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(orjson.dumps(body))
-    tmp.replace(path)
+    _write(path, generation, {name: [[t, v.frequency[t]] for t in v.terms] for name, v in vocabularies.items()})
+
+
+def _fields(path: Path, generation: int) -> dict[str, list[list[Any]]] | None:
+    """Read the (term, count) pairs of each field written for this generation; None if absent or stale."""
+    try:
+        body = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    if body.get("generation") != generation:
+        return None
+    return body.get("fields", {})
 
 
 def load(path: Path, generation: int) -> dict[str, Vocabulary] | None:
     """Read vocabularies written for this generation of the index; None if absent or stale."""
-    try:
-        body = orjson.loads(path.read_bytes())
-    except (OSError, orjson.JSONDecodeError):
-        return None
-    if body.get("generation") != generation:
-        return None
-    return {name: Vocabulary((t, n) for t, n in pairs) for name, pairs in body.get("fields", {}).items()}
+    found = _fields(path, generation)
+    return None if found is None else {name: Vocabulary((t, n) for t, n in pairs) for name, pairs in found.items()}
 
 
 def load_counts(path: Path, generation: int) -> dict[str, dict[str, int]] | None:
     """Read the vocabularies as plain word counts (no lookup structures): for a build that only adjusts them."""
-    try:
-        body = orjson.loads(path.read_bytes())
-    except (OSError, orjson.JSONDecodeError):
-        return None
-    if body.get("generation") != generation:
-        return None
-    return {name: {t: n for t, n in pairs} for name, pairs in body.get("fields", {}).items()}
+    found = _fields(path, generation)
+    return None if found is None else {name: {t: n for t, n in pairs} for name, pairs in found.items()}
 
 
 def save_counts(path: Path, counts: dict[str, dict[str, int]], generation: int) -> None:
     """Write word counts as save() writes vocabularies (words sorted), leaving out words no document has."""
-    body = {"generation": generation,
-            "fields": {name: [[t, n] for t, n in sorted(words.items()) if n > 0] for name, words in counts.items()}}
+    _write(path, generation, {name: [[t, n] for t, n in sorted(words.items()) if n > 0]
+                              for name, words in counts.items()})
+
+
+def _write(path: Path, generation: int, fields: dict[str, list[list[Any]]]) -> None:
     tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(orjson.dumps(body))
+    tmp.write_bytes(orjson.dumps({"generation": generation, "fields": fields}))
     tmp.replace(path)
