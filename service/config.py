@@ -22,7 +22,7 @@ DEFAULTS: dict[str, Any] = {
     "REINDEX_TOKEN": "",
     "WEB_UI": True,
     "RESPONSE_CACHE_SIZE": 2048,
-    "RESPONSE_CACHE_MB": 32,  # per worker; 0 turns the response cache off
+    "RESPONSE_CACHE_MB": 16,  # per worker (a search answer is 20-40 KB); 0 turns the response cache off
     "SITE_TITLE": "",  # feed title; empty: "Broadsheet" (the index does not record _config.yml's title)
     "IMAGE_WIDTHS": (320, 640, 1024, 1600),  # resized variant widths (srcset, /media/...?w=); env: "320,640,..."
     "IMAGE_CACHE_MAX_AGE": 2592000,  # seconds browsers and CDNs may keep a resized variant

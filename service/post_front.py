@@ -95,8 +95,6 @@ class PostFront:
         with self._lock:
             if self._build is None or self._build.build_id != build_id:
                 build_dir = Path(target) if os.path.isabs(target) else Path(self.link).parent / target
-                if self._build is not None:
-                    self._build.pages.close()
                 self._build = _Build(build_id, build_dir)
             return self._build
 

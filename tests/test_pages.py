@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from service.indexing import reindex
 from service.schemas.compiled import MEDIA_MARK, SITE_MARK, compile_schema, finish
 from service.schemas.responses import PostSchema
 from service.search import current_build_dir
-from service.search.pages import open_pages
+from service.search.pages import Pages, open_pages
 from tests.helpers import REPO, indexed_app, write_post
 
 
@@ -90,5 +91,28 @@ def test_incremental_build_rewrites_the_edited_post_and_its_neighbours(content_d
     changed = {slug for slug in (f"day-{d}" for d in range(1, 8)) if first.get(slug) != second.get(slug)}
     assert changed == {"day-3", "day-4", "day-5"}
     assert orjson.loads(second.get("day-5"))["prev"]["title"] == "Day four, edited"
-    first.close()
-    second.close()
+
+
+def test_every_thread_reads_one_store_and_one_manifest(sample_app: Any) -> None:
+    holder = sample_app.extensions["broadsheet.index"]
+    opened: list[Any] = []
+    workers = [threading.Thread(target=lambda: opened.append(holder.get())) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    first, second = opened
+    assert first is not second  # each thread has its own searcher ...
+    assert first._pages is second._pages and first.manifest is second.manifest  # ... and shares what never changes
+    slug = first.get_post_by_id(first.manifest.order[0])["slug"]
+    assert first.post_page(slug) == second.post_page(slug) is not None
+
+
+def test_a_store_skips_entries_it_cannot_read(tmp_path: Path) -> None:
+    (tmp_path / "pages-0.bin").write_bytes(b'{"a":1}{"b":2}')
+    entries = {"a": [0, 0, 7], "b": [0, 7, 7], "torn": [0, 7], "negative": [0, -1, 3], "text": ["0", 0, 1],
+               "missing-file": [3, 0, 7]}
+    store = Pages(tmp_path, entries)  # type: ignore[arg-type]
+    assert (store.get("a"), store.get("b")) == (b'{"a":1}', b'{"b":2}')
+    assert [store.get(slug) for slug in ("torn", "negative", "text", "missing-file", "absent")] == [None] * 5
+    assert len(store) == 3
