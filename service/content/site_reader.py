@@ -77,7 +77,7 @@ def read_site(content_dir: Path, site: SiteConfig, posts: list[Post], now: datet
     links = LinkTable([*((p.path, p.url) for p in posts), *((d.path, d.url) for d, _, _ in pages + documents)],
                       site.baseurl)
     includes = includes_dir(content_dir, site)
-    bodies = _reads_posts([d.html for d, _, _ in pages + documents], includes)
+    bodies = content.reads_bodies = _reads_posts([d.html for d, _, _ in pages + documents], includes)
     values = {**site.values, "data": data, "posts": _liquid_posts(posts, bodies)}
     for doc, _own, data_ in pages + documents:
         _render(doc, data_, content_dir, values, links, site, content.problems)
