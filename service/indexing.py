@@ -66,7 +66,8 @@ class BuildSummary:
     def line(self) -> str:
         """Describe the build in one line, for the command's last output."""
         state = "reused" if self.reused else "built"
-        detail = f" ({self.mode}: {self.updated} updated, {self.added} added, {self.removed} removed; " \
+        mode = f"{self.mode}, patched" if self.patched else self.mode
+        detail = f" ({mode}: {self.updated} updated, {self.added} added, {self.removed} removed; " \
                  f"{self.parsed} of {self.files} files parsed)"
         return (f"{state} index {self.build_id}{detail}: {self.posts} posts indexed, {self.hidden} hidden, "
                 f"{len(self.skipped)} files skipped, {len(self.problems) - len(self.skipped)} warnings "

@@ -203,6 +203,7 @@ def _patch(content_dir: Path, index_dir: Path, base: Path, state: EditState, man
             if new_key == old_key:  # touched, not changed
                 continue
             old = cached_post(cache, old_key)
+            pause_point("parse")  # crash tests kill a reindex here, as they do a scan's parse
             post, problems, entry = parse_file(source, site, links, state.links_digest, content_dir, image_widths,
                                                now)
             if old is None or old[0] is None or post is None or problems != old[1]:

@@ -46,7 +46,7 @@ def read_site_for_build(content_dir: Path, scan: Scan, now: datetime | None = No
     counts = {"posts": len(result.posts), "pages": len(site.pages), "documents": len(site.documents),
               "data_files": len(site.data_files), "authors": len(site.authors), "redirects": len(site.redirects)}
     build = SiteBuild(site_payload(site, result.posts, counts), due=site.due, reads_bodies=site.reads_bodies,
-                      clock=any(d.date is None for d in site.documents))
+                      clock=site.clock)
     # Pages and the documents of written collections are searchable (kind "page"); their fingerprints sit beside
     # the posts' so an incremental build updates exactly the ones that changed.
     written = {c.label for c in site.collections if c.output}
