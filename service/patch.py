@@ -71,6 +71,7 @@ class Patched:
     updated: int
     forget: set[str]  # parse-cache keys the edits replaced
     reused: bool = False  # the patched content is a build still kept (an edit undone)
+    before: dict[str, dict[str, Any]] | None = None  # the base's inventory, for the change event
 
 
 def others_digest(lines: dict[str, str], posts: set[str], site: SiteConfig) -> str:
@@ -91,6 +92,7 @@ def make_state(key: str, lines: dict[str, str], result: LoadResult, blocked: boo
                       lines={path: lines.get(path) for path in result.keys}, keys=dict(result.keys),
                       ids={p.id: p.path for p in result.posts}, urls=list(result.urls),
                       links_digest=result.links_digest, blocked=blocked)
+    state.blocked = blocked or None in state.lines.values()  # a post without a stat line: its edits would not show
     for post in result.posts:
         if post.authors:
             state.authors[post.path] = post.authors
@@ -148,17 +150,13 @@ def try_patch(content_dir: Path, index_dir: Path, base: Path | None, key: str, l
     manifest = Manifest.from_json(read_json(BuildLayout(base).manifest))
     if state is None or state.blocked or state.key != key or manifest is None or manifest.key != key:
         return None
-    from service.content.files import find_post_files
     from service.content.site import load_site_config
 
     site, _ = load_site_config(content_dir)
-    sources = find_post_files(content_dir, drafts=preview or site.show_drafts, exclude=site.exclude,
-                              include=site.include)
-    if [s.path for s in sources] != list(state.lines):
-        return None  # a post added, removed or renamed
+    # A post added (or a file that becomes one) changes the other files' hash; a removed one has no line now.
     if others_digest(lines, set(state.lines), site) != state.others:
         return None
-    edited = [s for s in sources if lines.get(s.path) is None or lines[s.path] != state.lines[s.path]]
+    edited = [path for path, line in state.lines.items() if lines.get(path) != line]
     if not edited or len(edited) > MAX_EDITS:
         return None
     return _patch(content_dir, index_dir, base, state, manifest, record.until, site, edited, lines, now,
@@ -166,9 +164,10 @@ def try_patch(content_dir: Path, index_dir: Path, base: Path | None, key: str, l
 
 
 def _patch(content_dir: Path, index_dir: Path, base: Path, state: EditState, manifest: Manifest,
-           until: int | None, site: SiteConfig, edited: list[Any], lines: dict[str, str], now: datetime,
+           until: int | None, site: SiteConfig, edited: list[str], lines: dict[str, str], now: datetime,
            preview: bool, image_widths: tuple[int, ...]) -> Patched | None:
     from service.content.cache import ParseCache, file_keys, reader_key
+    from service.content.files import SourceFile
     from service.content.liquid import LinkTable
     from service.content.loader import cached_post, parse_file
     from service.content.visibility import is_visible
@@ -185,7 +184,11 @@ def _patch(content_dir: Path, index_dir: Path, base: Path, state: EditState, man
     new_state = dataclasses.replace(state, lines=dict(state.lines), keys=dict(state.keys))
     forget: set[str] = set()
     with ParseCache(IndexLayout(index_dir).parse_cache) as cache:
-        new_keys = file_keys(edited, reader_key(content_dir, image_widths), cache)
+        olds = {path: cached_post(cache, state.keys.get(path) or "") for path in edited}
+        if any(old is None or old[0] is None for old in olds.values()):
+            return None  # an unreadable file, or a parse the cache no longer holds
+        sources = [SourceFile(path, content_dir / path, draft=olds[path][0].draft) for path in edited]  # type: ignore[index]
+        new_keys = file_keys(sources, reader_key(content_dir, image_widths), cache)
 
         def joined(post_id: str) -> Post | None:
             """An unedited post as the base build holds it, checked against its fingerprint."""
@@ -195,18 +198,18 @@ def _patch(content_dir: Path, index_dir: Path, base: Path, state: EditState, man
                 return None
             return found[0] if fingerprint(found[0]) == prints.get(post_id) else None
 
-        for source, new_key in zip(edited, new_keys, strict=True):
+        for source, new_key in zip(sources, new_keys, strict=True):
             old_key = state.keys[source.path]
             new_state.lines[source.path] = lines.get(source.path)
             if new_key is None or old_key is None:
                 return None
             if new_key == old_key:  # touched, not changed
                 continue
-            old = cached_post(cache, old_key)
+            old = olds[source.path]
             pause_point("parse")  # crash tests kill a reindex here, as they do a scan's parse
             post, problems, entry = parse_file(source, site, links, state.links_digest, content_dir, image_widths,
                                                now)
-            if old is None or old[0] is None or post is None or problems != old[1]:
+            if old is None or old[0] is None or post is None or problems != old[1]:  # (mypy: checked above)
                 return None
             before = old[0]
             if before.id not in where or before.id in state.shared or projection(before) != projection(post):
@@ -241,6 +244,7 @@ def _write(index_dir: Path, base: Path, state: EditState, manifest: Manifest, un
 
     site = (base / SITE_FILE).read_bytes()
     problems = [Problem(p["path"], p["line"], p["severity"], p["message"]) for p in manifest.problems]
+    before = dict(inventory)  # the base's, for the change event: changed entries are replaced, not edited
     changed = {post_id for post_id, post in fresh.items() if fingerprint(post) != prints[post_id]}
     prints = {**prints, **{post_id: fingerprint(post) for post_id, post in fresh.items()}}
     for post_id in changed:
@@ -249,7 +253,8 @@ def _write(index_dir: Path, base: Path, state: EditState, manifest: Manifest, un
     manifest = dataclasses.replace(manifest, build_id=build_id,
                                    created_at=datetime.now(UTC).isoformat(timespec="seconds"))
     target = IndexLayout(index_dir).build(build_id).root
-    result = Patched(build_id, target, inventory, until, manifest, problems, parsed, len(changed), forget)
+    result = Patched(build_id, target, inventory, until, manifest, problems, parsed, len(changed), forget,
+                     before=before)
     if target.is_dir():  # the same content as a build still kept (an edit undone): it is reused
         result.reused = True
         save_state(target, state)

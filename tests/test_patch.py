@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from service.changes import read_history
 from service.indexing import BuildSummary, reindex
 from tests.helpers import build_vocabulary, comparable, listed_posts, served_client, write_image, write_post
 
@@ -70,6 +71,9 @@ def test_body_edits_are_patched_and_match_a_full_build(tmp_path: Path) -> None:
     step = _compare(content, index, tmp_path, "closing sentence")
     assert step.patched and step.mode == "incremental" and (step.updated, step.parsed) == (1, 1), step.line()
     assert [h["slug"] for h in _served(content, index, "/api/search?q=kestrel")["items"]] == ["gamma"]
+    event = read_history(index)[-1]
+    assert event["build_id"] == step.build_id
+    assert [(c["change"], c["key"]) for c in event["changes"]] == [("updated", "gamma")]
 
     text = _post(content, "delta").read_text(encoding="utf-8")  # the excerpt changes: the neighbours' prev/next too
     _post(content, "delta").write_text(text.replace("first paragraph", "a kestrel's first paragraph"), "utf-8")
