@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fcntl
 import gc
-import hashlib
 import os
 import shutil
 import time
@@ -140,17 +139,9 @@ def scan_content(content_dir: Path, cache_dir: Path, *, preview: bool = False,
 
 def compute_build_id(scan: Scan, site: bytes = b"") -> str:
     """Derive the build id from the program, the settings and what is served, so replicas agree."""
+    from service.patch import build_id_for
+
     return build_id_for(scan.key, site, scan.fingerprints, scan.result.problems)
-
-
-def build_id_for(key: str, site: bytes, prints: dict[str, str], problems: list[Problem]) -> str:
-    """Hash the scan key, the site sidecar, every record's fingerprint and the problems: the build's id."""
-    digest = hashlib.sha256(key.encode() + b"\0" + hashlib.sha256(site).digest())
-    for post_id, print_ in sorted(prints.items()):
-        digest.update(f"{post_id}\0{print_}\0".encode())
-    for problem in sorted(problems, key=str):
-        digest.update(str(problem).encode() + b"\0")
-    return digest.hexdigest()[:16]
 
 
 def manifest_for(build_id: str, result: LoadResult, key: str = "") -> Manifest:

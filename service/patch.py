@@ -74,6 +74,16 @@ class Patched:
     before: dict[str, dict[str, Any]] | None = None  # the base's inventory, for the change event
 
 
+def build_id_for(key: str, site: bytes, prints: dict[str, str], problems: list[Problem]) -> str:
+    """Hash the scan key, the site sidecar, every record's fingerprint and the problems: the build's id."""
+    digest = hashlib.sha256(key.encode() + b"\0" + hashlib.sha256(site).digest())
+    for post_id, print_ in sorted(prints.items()):
+        digest.update(f"{post_id}\0{print_}\0".encode())
+    for problem in sorted(problems, key=str):
+        digest.update(str(problem).encode() + b"\0")
+    return digest.hexdigest()[:16]
+
+
 def others_digest(lines: dict[str, str], posts: set[str], site: SiteConfig) -> str:
     """Hash every file's stat line but the posts' and top-level dot files the reader never reads (editor marks)."""
     keep = EntryFilter(site)
@@ -187,7 +197,7 @@ def _patch(content_dir: Path, index_dir: Path, base: Path, state: EditState, man
         olds = {path: cached_post(cache, state.keys.get(path) or "") for path in edited}
         if any(old is None or old[0] is None for old in olds.values()):
             return None  # an unreadable file, or a parse the cache no longer holds
-        sources = [SourceFile(path, content_dir / path, draft=olds[path][0].draft) for path in edited]  # type: ignore[index]
+        sources = [SourceFile(path, content_dir / path, draft=olds[path][0].draft) for path in edited]
         new_keys = file_keys(sources, reader_key(content_dir, image_widths), cache)
 
         def joined(post_id: str) -> Post | None:
@@ -209,7 +219,7 @@ def _patch(content_dir: Path, index_dir: Path, base: Path, state: EditState, man
             pause_point("parse")  # crash tests kill a reindex here, as they do a scan's parse
             post, problems, entry = parse_file(source, site, links, state.links_digest, content_dir, image_widths,
                                                now)
-            if old is None or old[0] is None or post is None or problems != old[1]:  # (mypy: checked above)
+            if old is None or old[0] is None or post is None or problems != old[1]:
                 return None
             before = old[0]
             if before.id not in where or before.id in state.shared or projection(before) != projection(post):
@@ -237,7 +247,6 @@ def _patch(content_dir: Path, index_dir: Path, base: Path, state: EditState, man
 def _write(index_dir: Path, base: Path, state: EditState, manifest: Manifest, until: int | None,
            prints: dict[str, str], inventory: dict[str, dict[str, Any]], posts: dict[str, Post],
            fresh: dict[str, Post], parsed: int, forget: set[str]) -> Patched:
-    from service.indexing import build_id_for
     from service.schemas.pages import patch_post_pages
     from service.search import update_index, write_site
     from service.search.site_store import SITE_FILE

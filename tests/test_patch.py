@@ -52,7 +52,8 @@ def _compare(content: Path, index: Path, tmp_path: Path, step: str) -> BuildSumm
     assert build_vocabulary(index) == build_vocabulary(fresh_index), step
     client, other = served_client(content, index), served_client(content, fresh_index)
     posts = listed_posts(client)
-    urls = [*URLS, *(f"/api/posts/{p['slug']}" for p in posts), *(f"/api/posts/by-id?id={p['id']}" for p in posts)]
+    urls = [*URLS, *(f"/api/posts/{p['slug']}" for p in posts), *(f"/api/posts/{p['slug']}/related" for p in posts),
+            *(f"/api/posts/by-id?id={p['id']}" for p in posts)]
     for url in urls:
         a, b = client.get(url), other.get(url)
         assert a.status_code == b.status_code, (step, url)
