@@ -112,6 +112,7 @@ def test_edits_other_records_read_take_the_ordinary_path(tmp_path: Path) -> None
         "author": lambda: _rewrite(content, "epsilon", "Ann Example", "Bo Other"),
         "cover image": lambda: _rewrite(content, "delta", "own.png", "shared.png"),
         "made future": lambda: _rewrite(content, "zeta", "categories:", "date: 2031-01-01\ncategories:"),
+        "unpublished": lambda: _rewrite(content, "alpha", "categories:", "published: false\ncategories:"),
         "page changed too": lambda: (_append(_post(content, "alpha"), "\nMore.\n"),
                                      _append(content / "about.md", "\nEdited.\n")),
         "hidden post edited": lambda: _append(_post(content, "later"), "\nStill not yet.\n"),
@@ -122,6 +123,7 @@ def test_edits_other_records_read_take_the_ordinary_path(tmp_path: Path) -> None
         summary = _compare(content, index, tmp_path, step)
         assert not summary.patched, (step, summary.line())  # a hidden post's edit changes no build: reused
     assert _served(content, index, "/api/posts/zeta")["status"] == 404  # hidden once dated in the future
+    assert _served(content, index, "/api/posts/alpha")["status"] == 404  # and once unpublished
     assert _served(content, index, "/api/posts/gamma")["date"].startswith("2024-07-15")
 
 
