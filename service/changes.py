@@ -43,14 +43,16 @@ def diff(old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]) -> list
     return changes
 
 
-def record(index_dir: Path, previous: Path | None, build_id: str, inventory: dict[str, dict[str, Any]]
-           ) -> dict[str, Any] | None:
-    """Append the build's changes to the history and return the event; None when the served build did not change."""
+def record(index_dir: Path, previous: Path | None, build_id: str, inventory: dict[str, dict[str, Any]],
+           before: dict[str, dict[str, Any]] | None = None) -> dict[str, Any] | None:
+    """Append the build's changes to the history and return the event; None when the served build did not change.
+
+    before: the previous build's inventory when the caller has read it already."""
     history = read_history(index_dir)
     previous_id = previous.name if previous is not None else None
     if previous_id == build_id:
         return None
-    before = read_inventory(previous) or {}
+    before = before if before is not None else read_inventory(previous) or {}
     event = {"build_id": build_id, "previous_build_id": previous_id,
              "created_at": datetime.now(UTC).isoformat(timespec="seconds"), "changes": diff(before, inventory)}
     write_json_atomic(IndexLayout(index_dir).changes, [*history, event][-KEEP:])

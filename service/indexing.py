@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fcntl
 import gc
-import hashlib
 import os
 import shutil
 import time
@@ -31,6 +30,7 @@ from service.version import __version__
 
 if TYPE_CHECKING:  # the reader itself is imported when a build runs: a web worker that never builds skips its cost
     from service.content.loader import LoadResult
+    from service.patch import EditState
     from service.site_build import SiteBuild
 
 GRACE_SECONDS = 600  # old builds stay this long so searchers still open on them can finish
@@ -56,6 +56,7 @@ class BuildSummary:
     added: int = 0
     updated: int = 0
     removed: int = 0
+    patched: bool = False  # the served build was patched for a few edited posts (service/patch.py), no scan
 
     @property
     def skipped(self) -> list[Problem]:
@@ -64,7 +65,8 @@ class BuildSummary:
     def line(self) -> str:
         """Describe the build in one line, for the command's last output."""
         state = "reused" if self.reused else "built"
-        detail = f" ({self.mode}: {self.updated} updated, {self.added} added, {self.removed} removed; " \
+        mode = f"{self.mode}, patched" if self.patched else self.mode
+        detail = f" ({mode}: {self.updated} updated, {self.added} added, {self.removed} removed; " \
                  f"{self.parsed} of {self.files} files parsed)"
         return (f"{state} index {self.build_id}{detail}: {self.posts} posts indexed, {self.hidden} hidden, "
                 f"{len(self.skipped)} files skipped, {len(self.problems) - len(self.skipped)} warnings "
@@ -137,12 +139,9 @@ def scan_content(content_dir: Path, cache_dir: Path, *, preview: bool = False,
 
 def compute_build_id(scan: Scan, site: bytes = b"") -> str:
     """Derive the build id from the program, the settings and what is served, so replicas agree."""
-    digest = hashlib.sha256(scan.key.encode() + b"\0" + hashlib.sha256(site).digest())
-    for post_id, print_ in sorted(scan.fingerprints.items()):
-        digest.update(f"{post_id}\0{print_}\0".encode())
-    for problem in sorted(scan.result.problems, key=str):
-        digest.update(str(problem).encode() + b"\0")
-    return digest.hexdigest()[:16]
+    from service.patch import build_id_for
+
+    return build_id_for(scan.key, site, scan.fingerprints, scan.result.problems)
 
 
 def manifest_for(build_id: str, result: LoadResult, key: str = "") -> Manifest:
@@ -240,12 +239,18 @@ def _build(content_dir: Path, index_dir: Path, preview: bool, progress: Callable
     cache_dir = IndexLayout(index_dir).parse_cache
     now = now or datetime.now(UTC)  # one clock for the whole build: what is shown is decided against it
     # Stamped before anything is read: a file edited during the scan differs from the stamp, so the next run sees it.
-    stamp_now = stamp(content_dir, scan_key(content_dir, preview, image_widths))
+    lines: dict[str, str] = {}
+    key = scan_key(content_dir, preview, image_widths)
+    stamp_now = stamp(content_dir, key, lines)
     if not full and (unchanged := _unchanged(index_dir, stamp_now, now)) is not None:
         publish(index_dir, IndexLayout(index_dir).build(unchanged.build_id).root)  # marks it in use, as a reuse does
         remove_old_builds(index_dir)
         unchanged.seconds = time.perf_counter() - started
         return unchanged
+    if not full and (patched := _patched(content_dir, index_dir, key, lines, stamp_now, now, preview,
+                                         image_widths)) is not None:
+        patched.seconds = time.perf_counter() - started
+        return patched
     scan = scan_content(content_dir, cache_dir, preview=preview, image_widths=image_widths, full=full,
                         progress=progress, now=now)
     gc.freeze()  # the posts live until the build ends: the collector's later passes need not walk them again
@@ -265,22 +270,55 @@ def _build(content_dir: Path, index_dir: Path, preview: bool, progress: Callable
         summary.updated = sum(1 for s, f in scan.fingerprints.items() if s in previous and previous[s] != f)
     else:
         summary.added = len(scan.fingerprints)
+    from service.patch import make_state, save_state
+
+    state = make_state(scan.key, lines, result, blocked=site.reads_bodies or site.clock)
     if target.is_dir():
         summary.reused, summary.mode = True, "reused"
+        save_state(target, state)  # the files' stat lines as they are now
     else:
         summary.mode = _write_build(target, scan, manifest_for(build_id, result, scan.key), base,
-                                    None if full else previous, site)
+                                    None if full else previous, site, state)
+    due = [d for d in (next_due(result.hidden, now), site.due and int(site.due.timestamp())) if d]
+    _publish_build(index_dir, target, base, build_id, site.inventory,
+                   SourceRecord(stamp_now, build_id, int(now.timestamp()), min(due, default=None)))
+    with ParseCache(cache_dir) as cache:
+        cache.prune(scan.result.cache_keys)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _publish_build(index_dir: Path, target: Path, base: Path | None, build_id: str,
+                   inventory: dict[str, dict[str, Any]], record: SourceRecord,
+                   before: dict[str, dict[str, Any]] | None = None) -> None:
+    """Switch `current` to a written build, record its change event and its sources, and clear out old builds."""
     pause_point("switch")
     publish(index_dir, target)
     from service import webhook  # imported when a build is published: a reindex that finds nothing skips it
 
-    webhook.notify(index_dir, changes.record(index_dir, base, build_id, site.inventory))  # never waits
-    due = [d for d in (next_due(result.hidden, now), site.due and int(site.due.timestamp())) if d]
-    write_record(index_dir, SourceRecord(stamp_now, build_id, int(now.timestamp()), min(due, default=None)))
+    webhook.notify(index_dir, changes.record(index_dir, base, build_id, inventory, before))  # never waits
+    write_record(index_dir, record)
     remove_old_builds(index_dir)
-    with ParseCache(cache_dir) as cache:
-        cache.prune(scan.result.cache_keys)
-    summary.seconds = time.perf_counter() - started
+
+
+def _patched(content_dir: Path, index_dir: Path, key: str, lines: dict[str, str], stamp_now: str, now: datetime,
+             preview: bool, image_widths: tuple[int, ...]) -> BuildSummary | None:
+    """Patch the served build for a few edited posts (service/patch.py); None when the edit needs a scan."""
+    from service.patch import try_patch
+
+    base = current_build_dir(index_dir)
+    found = try_patch(content_dir, index_dir, base, key, lines, stamp_now, now, preview=preview,
+                      image_widths=image_widths)
+    if found is None:
+        return None
+    m = found.manifest
+    summary = BuildSummary(found.build_id, m.posts, m.hidden, m.files, found.problems, reused=found.reused,
+                           mode="reused" if found.reused else "incremental", parsed=found.parsed,
+                           updated=found.updated, patched=True)
+    _publish_build(index_dir, found.target, base, found.build_id, found.inventory,
+                   SourceRecord(stamp_now, found.build_id, int(now.timestamp()), found.until), found.before)
+    with ParseCache(IndexLayout(index_dir).parse_cache) as cache:
+        cache.forget(found.forget)
     return summary
 
 
@@ -308,8 +346,10 @@ def _previous_fingerprints(base: Path, key: str) -> dict[str, str] | None:
 
 
 def _write_build(target: Path, scan: Scan, manifest: Manifest, base: Path | None,
-                 previous: dict[str, str] | None, site: SiteBuild | None = None) -> str:
+                 previous: dict[str, str] | None, site: SiteBuild | None = None,
+                 state: EditState | None = None) -> str:
     """Write the build into a staging folder and rename it into place; return full or incremental."""
+    from service.patch import save_state
     from service.schemas.pages import write_post_pages  # the response schemas (and Flask): only a build needs them
 
     staging = IndexLayout(target.parent.parent).staging(target.name, os.getpid())
@@ -335,6 +375,8 @@ def _write_build(target: Path, scan: Scan, manifest: Manifest, base: Path | None
         written = BuildLayout(staging)
         written.fingerprints.write_bytes(orjson.dumps(prints, option=orjson.OPT_SORT_KEYS))
         written.manifest.write_bytes(orjson.dumps(manifest.to_json(), option=orjson.OPT_INDENT_2))
+        if state is not None:
+            save_state(staging, state)
         pause_point("write")
         os.rename(staging, target)
     finally:

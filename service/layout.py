@@ -34,6 +34,11 @@ class BuildLayout:
         """key -> kind, url, fingerprint of everything the build serves: the next build's change event."""
         return self.root / "inventory.json"
 
+    @property
+    def edits(self) -> Path:
+        """What the next build needs to patch this one for a few edited posts (service/patch.py)."""
+        return self.root / "edits.pickle"
+
 
 @dataclass(frozen=True)
 class IndexLayout:

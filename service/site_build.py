@@ -26,6 +26,8 @@ class SiteBuild:
     # key -> {kind, key, url, print} of everything served, for the change events (service/changes.py)
     inventory: dict[str, dict[str, Any]] = field(default_factory=dict)
     due: datetime | None = None  # when a hidden future page or document comes due
+    reads_bodies: bool = False  # a page or document may show the posts' bodies
+    clock: bool = False  # an undated collection document: its URL takes the build's clock
 
 
 def read_site_for_build(content_dir: Path, scan: Scan, now: datetime | None = None) -> SiteBuild:
@@ -43,7 +45,8 @@ def read_site_for_build(content_dir: Path, scan: Scan, now: datetime | None = No
     result.problems.extend(site.problems)
     counts = {"posts": len(result.posts), "pages": len(site.pages), "documents": len(site.documents),
               "data_files": len(site.data_files), "authors": len(site.authors), "redirects": len(site.redirects)}
-    build = SiteBuild(site_payload(site, result.posts, counts), due=site.due)
+    build = SiteBuild(site_payload(site, result.posts, counts), due=site.due, reads_bodies=site.reads_bodies,
+                      clock=site.clock)
     # Pages and the documents of written collections are searchable (kind "page"); their fingerprints sit beside
     # the posts' so an incremental build updates exactly the ones that changed.
     written = {c.label for c in site.collections if c.output}

@@ -22,11 +22,12 @@ from service.layout import IndexLayout, read_json, write_json_atomic
 SKIPPED = frozenset({".git", ".hg", ".svn", "_site", ".jekyll-cache", ".sass-cache"})
 
 
-def stamp(content_dir: Path, key: str) -> str:
+def stamp(content_dir: Path, key: str, lines: dict[str, str] | None = None) -> str:
     """Hash the build key with every file's path, size, mtime, ctime and inode under content_dir.
 
     ctime cannot be set back by a copy or an editor that keeps mtimes, so any write shows; symlinked folders are
-    followed (a site may link a folder in), each real folder once so a link loop ends.
+    followed (a site may link a folder in), each real folder once so a link loop ends. With `lines`, each file's
+    own line is kept there by its path (relative, posix), so a later run can tell which files changed.
     """
     digest = hashlib.sha256(key.encode() + b"\0")
     seen: set[tuple[int, int]] = set()
@@ -50,6 +51,8 @@ def stamp(content_dir: Path, key: str) -> str:
             except OSError:  # a broken link: its presence is the state
                 line = f"{name}\0missing\n"
             digest.update(line.encode())
+            if lines is not None:
+                lines[name if rel == "." else f"{rel}/{name}".replace(os.sep, "/")] = line
     return digest.hexdigest()
 
 

@@ -89,3 +89,33 @@ def test_sigkill_at_each_step_leaves_the_served_index_intact(tmp_path: Path, poi
     assert build_id != before[0] and total == before[1] + 1 and "heron-chicks-hatch" in hits
     assert current_build_dir(index) == IndexLayout(index).build(build_id).root
     assert not [b for b in IndexLayout(index).builds.iterdir() if b.name.startswith(".staging-")], "staging left behind"
+
+
+@pytest.mark.parametrize("point", ["parse", "write", "switch"])
+def test_sigkill_while_an_edit_is_patched_leaves_the_served_index_intact(tmp_path: Path, point: str) -> None:
+    content, index = tmp_path / "content", tmp_path / "index"
+    shutil.copytree(REPO / "content", content)
+    assert _command(content, index).wait(timeout=300) == 0
+    before = _served(content, index)
+    edited = sorted((content / "_posts").glob("*heron*.md"))[0]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nA closing word on the heron's quetzalberries.\n",
+                      encoding="utf-8")
+    process = _command(content, index, point)
+    try:
+        _wait_for_pause(process, point)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert _served(content, index) == before, "the killed reindex changed what is served"
+    assert lock_is_free(index), "the killed reindex left its lock held"
+
+    again = _command(content, index)
+    out, err = again.communicate(timeout=300)
+    assert again.returncode == 0 and "posts indexed" in out, err
+    assert ", patched:" in out, out  # the edit was patched in, not scanned
+    assert _served(content, index)[0] != before[0]
+    client = served_client(content, index)
+    assert [h["slug"] for h in client.get("/api/search?q=quetzalberries").get_json()["items"]] == [edited.stem[11:]]
+    assert not [b for b in IndexLayout(index).builds.iterdir() if b.name.startswith(".staging-")], "staging left behind"

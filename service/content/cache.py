@@ -195,6 +195,18 @@ class ParseCache:
             return 0
 
 
+    def forget(self, keys: set[str]) -> None:
+        """Delete these parses (a file's previous parse once an edit replaced it): a cheap prune for a few."""
+        if self.db is None or not keys:
+            return
+        try:
+            with self.db:
+                for table in ("parses", "bodies", "files"):
+                    self.db.executemany(f"DELETE FROM {table} WHERE key = ?", ((k,) for k in keys))  # noqa: S608
+        except sqlite3.Error:
+            pass
+
+
 class BodyMissing(LookupError):
     """A cached post's body could not be read back: the build stops rather than serve a post without it."""
 

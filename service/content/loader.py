@@ -23,7 +23,8 @@ from service.content.render import includes_dir, render_post
 from service.content.site import SiteConfig, load_site_config
 from service.content.visibility import is_visible
 
-__all__ = ["LoadResult", "includes_dir", "load_content", "load_post", "mark_duplicates", "render_post"]
+__all__ = ["LoadResult", "cached_post", "includes_dir", "load_content", "load_post", "mark_duplicates", "parse_file",
+           "render_post"]
 
 @dataclass
 class LoadResult:
@@ -34,6 +35,9 @@ class LoadResult:
     files: int = 0
     parsed: int = 0  # files parsed this time; the rest came from the parse cache
     cache_keys: set[str] = field(default_factory=set)  # the cached parses this load used or wrote
+    keys: dict[str, str | None] = field(default_factory=dict)  # every post file's path -> its parse's key, as found
+    urls: list[tuple[str, str]] = field(default_factory=list)  # the link table's (path, url) pairs
+    links_digest: str = ""  # the link table's hash
 
     @property
     def errors(self) -> list[Problem]:
@@ -87,8 +91,9 @@ def load_content(
     for entry in entries:
         if not _use_cached(entry, found.get(entry.key or ""), content_dir, cache):
             entry.header, entry.problems = _guarded(entry.source, lambda e=entry: read_header(e.source, site, now=now))
-    links = LinkTable(_urls(entries), site.baseurl)
-    digest = _links_digest(site.baseurl, entries)
+    result.urls = _urls(entries)
+    links = LinkTable(result.urls, site.baseurl)
+    digest = result.links_digest = _links_digest(site.baseurl, entries)
     for entry in entries:  # a cached body that resolved links against other posts' URLs is stale when they moved
         if entry.cached and entry.links is not None and entry.links != digest:
             entry.cached, entry.post = False, None
@@ -111,6 +116,7 @@ def load_content(
         if progress:
             progress(done, len(entries))
     rendered.close()  # every answer is in: the workers stop
+    result.keys = {entry.source.path: entry.key for entry in entries}
     if cache is not None:
         cache.put_many(fresh)
     for entry in entries:
@@ -177,13 +183,32 @@ def _cache_entry(entry: _Entry) -> tuple[Any, Any]:
     return (post, entry.problems, entry.images, entry.links, body and body_digest(body)), body or {}
 
 
-def _use_cached(entry: _Entry, value: Any, content_dir: Path, cache: ParseCache | None) -> bool:
+def parse_file(source: SourceFile, site: SiteConfig, links: LinkTable, digest: str, content_dir: Path,
+               image_widths: tuple[int, ...], now: datetime) -> tuple[Post | None, list[Problem], tuple[Any, Any]]:
+    """Parse one post file as a load does (header, then body); return its post, problems and parse-cache entry."""
+    entry = _Entry(source)
+    entry.header, entry.problems = _guarded(source, lambda: read_header(source, site, now=now))
+    _render(entry, site, links, digest, content_dir, image_widths)
+    return entry.post, entry.problems, _cache_entry(entry)
+
+
+def cached_post(cache: ParseCache, key: str) -> tuple[Post | None, list[Problem]] | None:
+    """Return a cached parse's post (its body read on first use) and problems; None when it is not cached whole."""
+    entry = _Entry(SourceFile("", Path()), key=key)
+    value = cache.get_many({key}).get(key)
+    if not _use_cached(entry, value, Path(), cache, check_images=False):
+        return None
+    return entry.post, entry.problems
+
+
+def _use_cached(entry: _Entry, value: Any, content_dir: Path, cache: ParseCache | None, *,
+                check_images: bool = True) -> bool:
     """Take a cached parse when it is whole and the local images it read are unchanged (its body comes later)."""
     try:
         post, problems, images, links, digest = value
     except (TypeError, ValueError):
         return False
-    if cache is None or images != _image_stats(post, content_dir):
+    if cache is None or (check_images and images != _image_stats(post, content_dir)):
         return False
     if post is not None:
         post.__dict__["_body"] = cache.body_loader(entry.key or "")

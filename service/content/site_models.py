@@ -92,3 +92,5 @@ class SiteContent:
     archives: list[ArchivePage] = field(default_factory=list)  # jekyll-archives' category and tag pages
     problems: list[Problem] = field(default_factory=list)
     due: datetime | None = None  # the first future date of a page or document: it is shown from then on
+    reads_bodies: bool = False  # a page, document or include may read the posts' bodies (site.posts content)
+    clock: bool = False  # an undated collection document's URL takes the build's clock (date parts in its permalink)

@@ -41,6 +41,7 @@ from service.content.site_models import Collection, Document, SiteContent
 
 # Liquid reaches `site.posts` by that name (also `paginator.posts`, `related_posts`) or through `site` itself used
 # as a value: piped to a filter, looped over, subscripted, passed on, printed.
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _READS_POSTS = re.compile(r"posts|\bsite\b\s*(?:[|,\[)]|[%}]\}|$)", re.MULTILINE)
 
 
@@ -67,6 +68,7 @@ def read_site(content_dir: Path, site: SiteConfig, posts: list[Post], now: datet
             doc.url = _url(lambda d=data_, p=doc.path, c=collection, w=when: document_url(p, c, d, w), doc,
                            content.problems)
             doc.id = document_id(doc.url, data_, doc.path)
+            content.clock = content.clock or (doc.date is None and _takes_clock(doc.path, collection, data_, now))
             doc.slug = document_key(doc.path, collection)
         content.due = _first_due([d[0] for d in found], content.due, now)
         shown = [d for d in found if preview or _shown(d[0], site, now)]
@@ -77,7 +79,7 @@ def read_site(content_dir: Path, site: SiteConfig, posts: list[Post], now: datet
     links = LinkTable([*((p.path, p.url) for p in posts), *((d.path, d.url) for d, _, _ in pages + documents)],
                       site.baseurl)
     includes = includes_dir(content_dir, site)
-    bodies = _reads_posts([d.html for d, _, _ in pages + documents], includes)
+    bodies = content.reads_bodies = _reads_posts([d.html for d, _, _ in pages + documents], includes)
     values = {**site.values, "data": data, "posts": _liquid_posts(posts, bodies)}
     for doc, _own, data_ in pages + documents:
         _render(doc, data_, content_dir, values, links, site, content.problems)
@@ -138,6 +140,14 @@ def _url(make: Any, doc: Document, problems: list[Problem]) -> str:
     except PermalinkError as exc:
         problems.append(Problem(doc.path, None, "error", str(exc)))
         return "/" + doc.path
+
+
+def _takes_clock(path: str, collection: Collection, data: dict[str, Any], now: datetime) -> bool:
+    """Say whether an undated document's URL follows the build's clock (its permalink names date parts)."""
+    try:
+        return document_url(path, collection, data, now) != document_url(path, collection, data, _EPOCH)
+    except PermalinkError:
+        return True
 
 
 def _first_due(docs: list[Document], due: datetime | None, now: datetime) -> datetime | None:

@@ -18,7 +18,7 @@ from service.content.models import Post
 from service.schemas import responses
 from service.schemas.compiled import compile_schema, has_marks
 from service.search.documents import post_record, summary_record
-from service.search.pages import read_order, write_pages
+from service.search.pages import read_order, stored_slugs, write_pages
 
 
 def render_body(record: Mapping[str, Any], older: Mapping[str, Any] | None, newer: Mapping[str, Any] | None) -> bytes:
@@ -67,6 +67,36 @@ def write_post_pages(build_dir: Path, posts: Sequence[Post], base_dir: Path | No
         bodies[posts[at].slug] = render_body(records[at], summary(at + 1), summary(at - 1))
     return write_pages(build_dir, bodies, base_dir if old_order is not None else None,
                        keep=[posts[at].slug for at in keep])
+
+
+def patch_post_pages(build_dir: Path, base_dir: Path, order: Sequence[str], posts: Mapping[str, Post],
+                     changed: set[str]) -> int:
+    """Re-render the bodies of the changed posts and of their neighbours, carrying every other over from base.
+
+    For an edit that moved no post and shares no slug, so the order is the base's: `posts` holds the changed posts,
+    their neighbours and theirs by id. Renders what write_post_pages would for the same change; returns bodies written.
+    """
+    where = {post_id: at for at, post_id in enumerate(order)}
+    render = sorted({n for c in changed for n in (where[c] - 1, where[c], where[c] + 1) if 0 <= n < len(order)})
+    records: dict[int, dict[str, Any]] = {}
+
+    def record(at: int) -> dict[str, Any]:
+        if at not in records:
+            records[at] = orjson.loads(orjson.dumps(post_record(posts[order[at]])))
+        return records[at]
+
+    def summary(at: int) -> dict[str, Any] | None:
+        return summary_record(record(at)) if 0 <= at < len(order) else None
+
+    bodies, dropped = {}, set()
+    for at in render:
+        slug = posts[order[at]].slug
+        if has_marks(orjson.dumps(record(at))):
+            dropped.add(slug)
+            continue
+        bodies[slug] = render_body(record(at), summary(at + 1), summary(at - 1))
+    keep = [slug for slug in stored_slugs(base_dir) if slug not in bodies and slug not in dropped]
+    return write_pages(build_dir, bodies, base_dir, keep=keep)
 
 
 def _neighbours(order: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:

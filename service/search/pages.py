@@ -63,6 +63,11 @@ def write_pages(build_dir: Path, bodies: Mapping[str, bytes], base_dir: Path | N
     return len(bodies)
 
 
+def stored_slugs(build_dir: Path) -> list[str]:
+    """Return the slugs whose bodies a build holds (none when its index is unreadable)."""
+    return list(_read_index(build_dir) or {})
+
+
 def read_order(build_dir: Path) -> list[str] | None:
     """Return the ids of a build's posts, newest first, from its manifest (None when unreadable)."""
     manifest = Manifest.from_json(read_json(BuildLayout(build_dir).manifest))

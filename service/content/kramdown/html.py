@@ -51,15 +51,27 @@ _KNOWN = SPAN_ELEMENTS | BLOCK_ELEMENTS | VOID_ELEMENTS | _BLOCK_MODEL | _SPAN_M
 })
 _MARKDOWN_ATTR = {"0": "raw", "1": "default", "span": "span", "block": "block"}
 
+class _Lazy:
+    """A pattern compiled on first use: these Unicode-range ones take 45 ms, which a run rendering no HTML skips."""
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(re.compile(self.pattern), name)
+        setattr(self, name, value)  # later uses find the compiled pattern's method directly
+        return value
+
+
 _NAME = r"(?:[A-Za-z_\u00c0-\uffff][\w.\-\u00b7\u00c0-\uffff]*:)?[A-Za-z_\u00c0-\uffff][\w.\-\u00b7\u00c0-\uffff]*"
 _ATTRS = rf"((?:\s+{_NAME}(?:\s*=\s*(?:\w+|\"[^\"]*\"|'[^']*'))?)*)"
-TAG = re.compile(rf"<({_NAME})\s*{_ATTRS}\s*(/)?>")
-CLOSE = re.compile(rf"</({_NAME})\s*>")
+TAG: Any = _Lazy(rf"<({_NAME})\s*{_ATTRS}\s*(/)?>")
+CLOSE: Any = _Lazy(rf"</({_NAME})\s*>")
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _INSTRUCTION = re.compile(r"<\?.*?\?>", re.DOTALL)
-_RAW_START = re.compile(rf"<(?:{_NAME}|/|!--|\?)")
+_RAW_START: Any = _Lazy(rf"<(?:{_NAME}|/|!--|\?)")
 _MARKDOWN_ATTRIBUTE = re.compile(r"""\s+markdown\s*=\s*(?:"([^"]*)"|'([^']*)'|(\w+))""")
-_EDGE = re.compile(rf"</?({_NAME})")
+_EDGE: Any = _Lazy(rf"</?({_NAME})")
 
 
 def _name(raw: str) -> str:

@@ -1,0 +1,287 @@
+"""Patch the served build for a few edited posts without loading the other posts: the common author's edit.
+
+A build keeps beside it what the rest of the site reads of its posts (`edits.pickle`: every file's stat line, each
+post file's parse key, the link table, the joined authors and image usage). When only post files changed, and
+each edit leaves what other records read of the post as it was (its URL, date, title, labels, front matter,
+images and visibility), only that post's own records change: its documents, fingerprint and inventory line, and
+the stored pages of it and its neighbours. Everything else is carried over, so the build is the one a full
+reindex makes (same id); anything else (a new, moved or hidden post, a shared slug, a page showing post bodies,
+another file changed, the clock passing a due date) returns None and the caller takes the ordinary path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import pickle
+import shutil
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from service.content.entries import EntryFilter
+from service.content.models import Post, Problem
+from service.incremental import fingerprint, pause_point
+from service.layout import BuildLayout, IndexLayout, read_json
+from service.search.documents import USAGE_KEYS
+from service.search.models import Manifest
+from service.sources import read_record
+
+if TYPE_CHECKING:
+    from service.content.loader import LoadResult
+    from service.content.site import SiteConfig
+
+STATE_FORMAT = 1
+MAX_EDITS = 8  # more edited files than this: the ordinary incremental path
+
+
+@dataclass
+class EditState:
+    """What a build's posts look like to the rest of the site, kept so the next build can patch a few of them."""
+
+    key: str  # the build's scan key
+    others: str  # hash of the stat lines of every file but the posts (ignored dot files aside)
+    lines: dict[str, str | None]  # post file path -> its stat line, in the reader's order
+    keys: dict[str, str | None]  # post file path -> its parse-cache key
+    ids: dict[str, str]  # visible post id -> path
+    urls: list[tuple[str, str]]  # the link table
+    links_digest: str
+    authors: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # path -> joined authors (when any)
+    usage: dict[str, dict[str, Any]] = field(default_factory=dict)  # image file or URL -> its usage meta
+    shared: set[str] = field(default_factory=set)  # ids of visible posts sharing their slug
+    blocked: bool = False  # a page shows post bodies or a URL takes the clock: every edit goes the ordinary way
+    format: int = STATE_FORMAT
+
+
+@dataclass
+class Patched:
+    """A patched build, written and renamed into place, with what publishing it needs."""
+
+    build_id: str
+    target: Path
+    inventory: dict[str, dict[str, Any]]
+    until: int | None
+    manifest: Manifest
+    problems: list[Problem]
+    parsed: int
+    updated: int
+    forget: set[str]  # parse-cache keys the edits replaced
+    reused: bool = False  # the patched content is a build still kept (an edit undone)
+    before: dict[str, dict[str, Any]] | None = None  # the base's inventory, for the change event
+
+
+def build_id_for(key: str, site: bytes, prints: dict[str, str], problems: list[Problem]) -> str:
+    """Hash the scan key, the site sidecar, every record's fingerprint and the problems: the build's id."""
+    digest = hashlib.sha256(key.encode() + b"\0" + hashlib.sha256(site).digest())
+    for post_id, print_ in sorted(prints.items()):
+        digest.update(f"{post_id}\0{print_}\0".encode())
+    for problem in sorted(problems, key=str):
+        digest.update(str(problem).encode() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def others_digest(lines: dict[str, str], posts: set[str], site: SiteConfig) -> str:
+    """Hash every file's stat line but the posts' and top-level dot files the reader never reads (editor marks)."""
+    keep = EntryFilter(site)
+    digest = hashlib.sha256()
+    for path in sorted(lines):
+        if path in posts or ("/" not in path and path.startswith(".") and not keep.keeps(path, False)):
+            continue
+        digest.update(f"{path}\0{lines[path]}".encode())
+    return digest.hexdigest()
+
+
+def make_state(key: str, lines: dict[str, str], result: LoadResult, blocked: bool) -> EditState:
+    """Record a finished scan's posts (after every join) for the next build."""
+    posts = set(result.keys)
+    state = EditState(key=key, others=others_digest(lines, posts, result.site),
+                      lines={path: lines.get(path) for path in result.keys}, keys=dict(result.keys),
+                      ids={p.id: p.path for p in result.posts}, urls=list(result.urls),
+                      links_digest=result.links_digest, blocked=blocked)
+    state.blocked = blocked or None in state.lines.values()  # a post without a stat line: its edits would not show
+    for post in result.posts:
+        if post.authors:
+            state.authors[post.path] = post.authors
+        if post.other_ids:
+            state.shared.add(post.id)
+        for image in ([post.image] if post.image else []) + post.images:
+            state.usage[image.local_path or image.url] = {k: image.meta[k] for k in USAGE_KEYS if k in image.meta}
+    return state
+
+
+def save_state(build_dir: Path, state: EditState) -> None:
+    """Keep the state beside a build (atomically: a reused build's may be rewritten while it is served)."""
+    path = BuildLayout(build_dir).edits
+    temp = path.with_name(f".{path.name}.{os.getpid()}")
+    temp.write_bytes(pickle.dumps(state, protocol=5))
+    os.replace(temp, path)
+
+
+def load_state(build_dir: Path) -> EditState | None:
+    """Read a build's state; None when it has none or it is unreadable."""
+    try:
+        state = pickle.loads(BuildLayout(build_dir).edits.read_bytes())  # noqa: S301 - our own file in the index
+    except Exception:
+        return None
+    return state if isinstance(state, EditState) and state.format == STATE_FORMAT else None
+
+
+def projection(post: Post) -> bytes:
+    """What other records read of a post (before the joins): equal projections leave every other record as it was."""
+    return orjson.dumps([post.path, post.id, post.slug, post.title, post.date, post.url, post.categories, post.tags,
+                         post.meta, post.published, post.draft, post.image, post.images])
+
+
+def _join(post: Post, state: EditState) -> bool:
+    """Give a parsed post what the build joins onto it (authors, image usage); False when the state lacks it."""
+    post.authors = [dict(a) for a in state.authors.get(post.path, [])]
+    for image in ([post.image] if post.image else []) + post.images:
+        usage = state.usage.get(image.local_path or image.url)
+        if usage is None:
+            return False
+        image.meta = {**image.meta, **usage}
+    return True
+
+
+def try_patch(content_dir: Path, index_dir: Path, base: Path | None, key: str, lines: dict[str, str],
+              stamp_now: str, now: datetime, *, preview: bool, image_widths: tuple[int, ...]) -> Patched | None:
+    """Write the served build patched for the edited post files; None when the edit needs the ordinary path."""
+    record = read_record(index_dir)
+    second = int(now.timestamp())
+    if base is None or record is None or record.build_id != base.name or record.stamp == stamp_now:
+        return None
+    if not (record.since <= second and (record.until is None or second < record.until)):
+        return None  # the clock passed a due date (or went back): visibility is decided afresh
+    state = load_state(base)
+    manifest = Manifest.from_json(read_json(BuildLayout(base).manifest))
+    if state is None or state.blocked or state.key != key or manifest is None or manifest.key != key:
+        return None
+    from service.content.site import load_site_config
+
+    site, _ = load_site_config(content_dir)
+    # A post added (or a file that becomes one) changes the other files' hash; a removed one has no line now.
+    if others_digest(lines, set(state.lines), site) != state.others:
+        return None
+    edited = [path for path, line in state.lines.items() if lines.get(path) != line]
+    if not edited or len(edited) > MAX_EDITS:
+        return None
+    return _patch(content_dir, index_dir, base, state, manifest, record.until, site, edited, lines, now,
+                  preview, image_widths)
+
+
+def _patch(content_dir: Path, index_dir: Path, base: Path, state: EditState, manifest: Manifest,
+           until: int | None, site: SiteConfig, edited: list[str], lines: dict[str, str], now: datetime,
+           preview: bool, image_widths: tuple[int, ...]) -> Patched | None:
+    from service.content.cache import ParseCache, file_keys, reader_key
+    from service.content.files import SourceFile
+    from service.content.liquid import LinkTable
+    from service.content.loader import cached_post, parse_file
+    from service.content.visibility import is_visible
+
+    prints = read_json(BuildLayout(base).fingerprints)
+    inventory = read_json(BuildLayout(base).inventory)
+    if not isinstance(prints, dict) or not isinstance(inventory, dict):
+        return None
+    order = manifest.order
+    where = {post_id: at for at, post_id in enumerate(order)}
+    links = LinkTable(state.urls, site.baseurl)
+    fresh: dict[str, Post] = {}  # id -> joined new post
+    parsed = 0
+    new_state = dataclasses.replace(state, lines=dict(state.lines), keys=dict(state.keys))
+    forget: set[str] = set()
+    with ParseCache(IndexLayout(index_dir).parse_cache) as cache:
+        olds = {path: cached_post(cache, state.keys.get(path) or "") for path in edited}
+        if any(old is None or old[0] is None for old in olds.values()):
+            return None  # an unreadable file, or a parse the cache no longer holds
+        sources = [SourceFile(path, content_dir / path, draft=olds[path][0].draft) for path in edited]
+        new_keys = file_keys(sources, reader_key(content_dir, image_widths), cache)
+
+        def joined(post_id: str) -> Post | None:
+            """An unedited post as the base build holds it, checked against its fingerprint."""
+            path = state.ids.get(post_id)
+            found = cached_post(cache, state.keys.get(path) or "") if path else None
+            if found is None or found[0] is None or post_id in state.shared or not _join(found[0], state):
+                return None
+            return found[0] if fingerprint(found[0]) == prints.get(post_id) else None
+
+        for source, new_key in zip(sources, new_keys, strict=True):
+            old_key = state.keys[source.path]
+            new_state.lines[source.path] = lines.get(source.path)
+            if new_key is None or old_key is None:
+                return None
+            if new_key == old_key:  # touched, not changed
+                continue
+            old = olds[source.path]
+            pause_point("parse")  # crash tests kill a reindex here, as they do a scan's parse
+            post, problems, entry = parse_file(source, site, links, state.links_digest, content_dir, image_widths,
+                                               now)
+            if old is None or old[0] is None or post is None or problems != old[1]:
+                return None
+            before = old[0]
+            if before.id not in where or before.id in state.shared or projection(before) != projection(post):
+                return None
+            if not (is_visible(before, site, now, preview=preview) and is_visible(post, site, now, preview=preview)):
+                return None
+            cache.put_many({new_key: entry})  # pickled now, before the joins touch the images it shares
+            parsed += 1
+            if not _join(before, state) or fingerprint(before) != prints.get(before.id) or not _join(post, state):
+                return None  # the state does not rebuild the base's records: take the ordinary path
+            fresh[post.id] = post
+            new_state.keys[source.path] = new_key
+            forget.add(old_key)
+        needed = {order[n] for c in fresh for n in range(where[c] - 2, where[c] + 3) if 0 <= n < len(order)}
+        posts: dict[str, Post] = dict(fresh)
+        for post_id in sorted(needed - fresh.keys()):
+            found = joined(post_id)
+            if found is None:
+                return None
+            posts[post_id] = found
+        return _write(index_dir, base, new_state, manifest, until, prints, inventory, posts, fresh,
+                      parsed, forget)
+
+
+def _write(index_dir: Path, base: Path, state: EditState, manifest: Manifest, until: int | None,
+           prints: dict[str, str], inventory: dict[str, dict[str, Any]], posts: dict[str, Post],
+           fresh: dict[str, Post], parsed: int, forget: set[str]) -> Patched:
+    from service.schemas.pages import patch_post_pages
+    from service.search import update_index, write_site
+    from service.search.site_store import SITE_FILE
+
+    site = (base / SITE_FILE).read_bytes()
+    problems = [Problem(p["path"], p["line"], p["severity"], p["message"]) for p in manifest.problems]
+    before = dict(inventory)  # the base's, for the change event: changed entries are replaced, not edited
+    changed = {post_id for post_id, post in fresh.items() if fingerprint(post) != prints[post_id]}
+    prints = {**prints, **{post_id: fingerprint(post) for post_id, post in fresh.items()}}
+    for post_id in changed:
+        inventory[post_id] = {**inventory[post_id], "print": prints[post_id]}
+    build_id = build_id_for(state.key, site, prints, problems)
+    manifest = dataclasses.replace(manifest, build_id=build_id,
+                                   created_at=datetime.now(UTC).isoformat(timespec="seconds"))
+    target = IndexLayout(index_dir).build(build_id).root
+    result = Patched(build_id, target, inventory, until, manifest, problems, parsed, len(changed), forget,
+                     before=before)
+    if target.is_dir():  # the same content as a build still kept (an edit undone): it is reused
+        result.reused = True
+        save_state(target, state)
+        return result
+    staging = IndexLayout(index_dir).staging(build_id, os.getpid())
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        where = {post_id: at for at, post_id in enumerate(manifest.order)}
+        update_index(staging, base, sorted(changed), [fresh[c] for c in sorted(changed, key=where.__getitem__)])
+        patch_post_pages(staging, base, manifest.order, posts, changed)
+        write_site(staging, site)
+        written = BuildLayout(staging)
+        written.inventory.write_bytes(orjson.dumps(inventory, option=orjson.OPT_SORT_KEYS))
+        written.fingerprints.write_bytes(orjson.dumps(prints, option=orjson.OPT_SORT_KEYS))
+        written.manifest.write_bytes(orjson.dumps(manifest.to_json(), option=orjson.OPT_INDENT_2))
+        save_state(staging, state)
+        pause_point("write")
+        os.rename(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return result
