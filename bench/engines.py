@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -121,15 +122,18 @@ def worker(app_dir: Path, corpus: Path, index_dir: Path, paths: list[str]) -> No
 
 def _reindex(python: Path, app_dir: Path, corpus: Path, index_dir: Path) -> dict[str, Any]:
     env = {**os.environ, "CONTENT_DIR": str(corpus), "INDEX_DIR": str(index_dir)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run([str(python), "-m", "service", "reindex", "--full"], cwd=app_dir, env=env,
                           capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the command and every process it waited for
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     if done.returncode != 0:
         raise RuntimeError(f"reindex with {python} failed: {done.stderr.strip()[-2000:]}")
     own = re.search(r" in ([0-9.]+)s$", done.stdout.strip().splitlines()[-1] if done.stdout.strip() else "")
     return {"seconds": round(seconds, 2), "own_seconds": float(own.group(1)) if own else None,
-            "load_average": round(os.getloadavg()[0], 2)}
+            "cpu_seconds": round(cpu, 2), "load_average": round(os.getloadavg()[0], 2)}
 
 
 def _search(python: Path, app_dir: Path, corpus: Path, index_dir: Path, paths: list[str]) -> dict[str, Any]:
@@ -173,6 +177,8 @@ def measure(size: int, seed: int = DEFAULT_SEED, app_dir: Path = REPO, rounds: i
             out["packages"][key] = {
                 "package": f.get("package"), "reindex": f["reindex"],
                 "reindex_median_s": statistics.median(r["seconds"] for r in f["reindex"]) if f["reindex"] else None,
+                "reindex_cpu_median_s": statistics.median(r["cpu_seconds"] for r in f["reindex"])
+                if f["reindex"] else None,
                 "search": latency_summary(f["timings"]), "search_rounds": f["rounds"],
                 "errors": sum(1 for a in answers.get(key, []) if a[0] != 200), "answers": digests.get(key),
             }

@@ -209,13 +209,14 @@ def _engine_lines(corpus: dict[str, Any]) -> list[str]:
     lines = ["", f"Whoosh packages side by side (`bench/engines.py`: {found.get('rounds')} full reindexes each and "
              f"{found.get('latency_rounds')} rounds of {found.get('searches')} uniform searches in-process, response "
              f"cache off, alternating; load average {found.get('load_average_at_start')} at the start):", "",
-             "| package | full reindex, median (each) | search p50 ms | search p99 ms | errors |",
-             "|---|---|---|---|---|"]
+             "| package | full reindex, median (each) | its CPU, median | search p50 ms | search p99 ms | errors |",
+             "|---|---|---|---|---|---|"]
     for r in packages.values():
         each = ", ".join(f"{x['seconds']:.1f}" for x in r.get("reindex") or [])
         search = r.get("search") or {}
         lines.append(f"| {r.get('package')} | {_fmt(r.get('reindex_median_s'), ' s')} ({each}) | "
-                     f"{_fmt(search.get('p50'))} | {_fmt(search.get('p99'))} | {r.get('errors')} |")
+                     f"{_fmt(r.get('reindex_cpu_median_s'), ' s')} | {_fmt(search.get('p50'))} | "
+                     f"{_fmt(search.get('p99'))} | {r.get('errors')} |")
     if "differing_answers" in found:
         lines += ["", f"Answers (total and slugs in order) that differ between the packages: "
                   f"{found['differing_answers']} of {found.get('searches')}."]

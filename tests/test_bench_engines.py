@@ -55,6 +55,7 @@ def test_queries_are_the_uniform_searches() -> None:
 
 def test_report_renders_the_packages_side_by_side() -> None:
     package = {"reindex": [{"seconds": 41.2}, {"seconds": 43.0}], "reindex_median_s": 42.1,
+               "reindex_cpu_median_s": 75.0,
                "search": {"p50": 4.2, "p99": 11.0}, "errors": 0}
     results = {
         "date": "2026-01-01T00:00:00+00:00", "command": "python -m bench.run", "total_s": 1.0,
@@ -67,6 +68,6 @@ def test_report_renders_the_packages_side_by_side() -> None:
                          "other": {**package, "package": "whoosh-ng 5.4.0", "errors": 2}}}}],
     }
     text = markdown(results)
-    assert "| Whoosh-Reloaded 2.7.5 | 42.10 s (41.2, 43.0) | 4.20 | 11.00 | 0 |" in text
-    assert "| whoosh-ng 5.4.0 | 42.10 s (41.2, 43.0) | 4.20 | 11.00 | 2 |" in text
+    assert "| Whoosh-Reloaded 2.7.5 | 42.10 s (41.2, 43.0) | 75.00 s | 4.20 | 11.00 | 0 |" in text
+    assert "| whoosh-ng 5.4.0 | 42.10 s (41.2, 43.0) | 75.00 s | 4.20 | 11.00 | 2 |" in text
     assert "differ between the packages: 0 of 300" in text
