@@ -163,6 +163,7 @@ def measure(size: int, seed: int = DEFAULT_SEED, app_dir: Path = REPO, rounds: i
         found: dict[str, dict[str, Any]] = {k: {"reindex": [], "timings": [], "rounds": []} for k in pythons}
         for n in range(rounds):
             for key in (list(pythons) if n % 2 == 0 else list(pythons)[::-1]):  # ABBA: drift hits both alike
+                shutil.rmtree(indexes[key], ignore_errors=True)  # an empty folder each time, as bench.run's reindex
                 found[key]["reindex"].append(_reindex(pythons[key], app_dir, corpus, indexes[key]))
         digests: dict[str, str] = {}
         answers: dict[str, list[Any]] = {}
