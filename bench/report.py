@@ -200,6 +200,29 @@ def _peer_lines(corpus: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _engine_lines(corpus: dict[str, Any]) -> list[str]:
+    """The other Whoosh package beside the pinned one (bench/engines.py): reindex, in-process search, answers."""
+    found = corpus.get("engines") or {}
+    packages = found.get("packages") or {}
+    if not packages:
+        return []
+    lines = ["", f"Whoosh packages side by side (`bench/engines.py`: {found.get('rounds')} full reindexes each and "
+             f"{found.get('latency_rounds')} rounds of {found.get('searches')} uniform searches in-process, response "
+             f"cache off, alternating; load average {found.get('load_average_at_start')} at the start):", "",
+             "| package | full reindex, median (each) | its CPU, median | search p50 ms | search p99 ms | errors |",
+             "|---|---|---|---|---|---|"]
+    for r in packages.values():
+        each = ", ".join(f"{x['seconds']:.1f}" for x in r.get("reindex") or [])
+        search = r.get("search") or {}
+        lines.append(f"| {r.get('package')} | {_fmt(r.get('reindex_median_s'), ' s')} ({each}) | "
+                     f"{_fmt(r.get('reindex_cpu_median_s'), ' s')} | {_fmt(search.get('p50'))} | "
+                     f"{_fmt(search.get('p99'))} | {r.get('errors')} |")
+    if "differing_answers" in found:
+        lines += ["", f"Answers (total and slugs in order) that differ between the packages: "
+                  f"{found['differing_answers']} of {found.get('searches')}."]
+    return lines
+
+
 def _memory_detail(corpus: dict[str, Any]) -> str:
     loaded = corpus.get("memory_loaded") or []
     if not loaded:
@@ -272,6 +295,7 @@ def markdown(results: dict[str, Any]) -> str:
             "",
             *_endpoint_table(corpus),
             *_peer_lines(corpus),
+            *_engine_lines(corpus),
         ]
         profiles = {
             **({"reindex (full)": r["profile"]} if r.get("profile") else {}),

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import peer, report
+from bench import engines, peer, report
 from bench.corpus import CACHE, DEFAULT_SEED, cached_corpus, edited_post, vocabulary
 from bench.load import Workload, run_wrk, workloads
 from bench.profile import record_command, record_pid, summarise
@@ -409,6 +409,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--peer", action=argparse.BooleanOptionalAction, default=True,
                         help="measure Datasette over SQLite FTS5 beside us (its venv is installed under bench/)")
+    parser.add_argument("--engines", action=argparse.BooleanOptionalAction, default=True,
+                        help="measure the other Whoosh package (bench/requirements-engines.txt) beside the pinned one")
     parser.add_argument("--jekyll", action=argparse.BooleanOptionalAction, default=True,
                         help="time Jekyll building each corpus when jekyll is on the PATH")
     parser.add_argument("--jekyll-max", type=int, default=10_000, help="largest corpus Jekyll builds (it is slow)")
@@ -457,6 +459,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for size in sizes:
             results["corpora"].append(measure_corpus(size, args, stamp))
+            if args.engines and size in engines.SIZES:
+                _log(f"{size} posts: the other Whoosh package beside the pinned one")
+                results["corpora"][-1]["engines"] = engines.measure(size, args.seed, args.app_dir)
             results["total_s"] = round(time.perf_counter() - started, 1)
             path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")  # after each corpus: a long run
     finally:

@@ -21,6 +21,12 @@ def test_positions_are_encoded_as_whoosh_encodes_them() -> None:
         assert encode_positions(positions) == Positions().encode(positions)
 
 
+def test_positions_whoosh_writes_decode_back() -> None:
+    """A last gap of 46 positions is the case whoosh-ng's varints misread as a pickle (its final byte is b".")."""
+    for positions in ([46], [0, 46], [5, 51], [100, 274], [46, 92, 138], list(range(0, 4600, 46))):
+        assert Positions().decode_positions(Positions().encode(positions)) == positions
+
+
 def test_small_blocks_are_stored_as_is_and_large_ones_compressed(tmp_path: Path) -> None:
     docs = [doc for _ in range(8) for post in load_content(REPO / "content").posts for doc in _documents(post)]
     ix = index.create_in(str(tmp_path), index_schema())

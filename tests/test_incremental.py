@@ -161,3 +161,20 @@ def test_a_page_reading_the_posts_bodies_follows_an_edit(tmp_path: Path) -> None
     assert "A robin, edited." in client.get("/api/pages/whole").get_json()["html"]
     for page in ("latest", "whole", "about"):
         assert client.get(f"/api/pages/{page}").get_json() == other.get(f"/api/pages/{page}").get_json(), page
+
+
+def test_phrases_find_every_word_pair_of_a_post_an_incremental_build_added(tmp_path: Path) -> None:
+    """Whoosh's own writer (incremental builds) encodes the positions a phrase and the word-order bonus walk."""
+    content = tmp_path / "content"
+    write_post(content, "2024-01-01-first.md", "title: First\ndate: 2024-01-01", "A first post.\n")
+    index = tmp_path / "index"
+    reindex(content, index)
+    client = served_client(content, index)
+    words = ["".join("bcdfghjklmnpqrstvwxz"[i // 20 ** k % 20] for k in range(3)) + "ova" for i in range(120)]
+    write_post(content, "2024-02-01-made-up-words.md", "title: Made-up words\ndate: 2024-02-01", " ".join(words))
+    assert reindex(content, index).mode == "incremental"
+    for first, second in zip(words, words[1:], strict=False):
+        for q in (f'"{first} {second}"', f"{first} {second}"):
+            response = client.get("/api/search", query_string={"q": q})
+            assert response.status_code == 200, q
+            assert [h["slug"] for h in response.get_json()["items"]] == ["made-up-words"], q

@@ -10,6 +10,7 @@ from pickle import dumps
 from typing import Any
 
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
+from whoosh.formats import Positions
 from whoosh.system import pack_int, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
@@ -38,6 +39,22 @@ def encode_positions(positions: list[int]) -> bytes:
         deltas.append(pos - base)
         base = pos
     return _PACK_UINT(len(deltas)) + dumps(deltas, 2)
+
+
+def _encode(self: Any, poslist: list[int]) -> bytes:
+    return encode_positions(poslist)
+
+
+def install() -> None:
+    """Make Whoosh's own writer encode positions as encode_positions does, where its release encodes otherwise.
+
+    whoosh-ng 5.x writes varints and decodes a value ending in b"." as the pickle older releases wrote: a varint
+    ending in byte 46 (a last gap of 46 positions) fails to decode, and a search walking it (a phrase, the
+    word-order bonus) raises. It reads the pickles correctly, so with every value a pickle none is misread.
+    """
+    sample = [0, 5, 46]
+    if Positions.encode is not _encode and Positions().encode(sample) != encode_positions(sample):
+        Positions.encode = _encode  # type: ignore[method-assign]
 
 
 def write_term(fieldwriter: Any, tbytes: bytes, postings: list[Any], lengths: Any, codec: Any, start: int) -> int:
@@ -103,3 +120,6 @@ def write_term(fieldwriter: Any, tbytes: bytes, postings: list[Any], lengths: An
     info.set_extent(start, len(written))
     fieldwriter._tindex.add(pack_ushort(fieldwriter._fieldid) + tbytes, info.to_bytes())
     return start + len(written)
+
+
+install()  # on import: every writer (full, incremental, the sub-writers) imports this module

@@ -19,6 +19,16 @@ from service.search.whoosh.bulk import BulkSegmentWriter
 _PR_SET_PDEATHSIG = 1
 
 
+def _shared_temp(writer: Any) -> dict[str, str]:
+    """The temporary folder a parent writer shares with its sub-writers, where the Whoosh release names one.
+
+    whoosh-reloaded's writers all use the index's one temporary folder; whoosh-ng gives every writer its own
+    unless told a name (MpWriter.tempname), so a sub-writer must be handed the parent's to find its job files.
+    """
+    name = getattr(writer, "tempname", None)
+    return {"tempname": name} if name else {}
+
+
 class _ChildWriterTask(SubWriterTask):
     """A sub-writer (a bulk segment writer, one segment) that dies with the reindex that started it."""
 
@@ -33,7 +43,7 @@ class _ChildWriterTask(SubWriterTask):
             os._exit(1)
         # SubWriterTask.run with multisegment, writing with the bulk writer
         ix = self.storage.open_index(self.indexname)
-        writer = self.writer = BulkSegmentWriter(ix, _lk=False, **self.kwargs)
+        writer = self.writer = BulkSegmentWriter(ix, _lk=False, **self.kwargs, **_shared_temp(self))
         while self.running:
             job = self.jobqueue.get()
             if job is None:
@@ -79,7 +89,8 @@ class ParallelWriter(MpWriter):
                 pickle.dump(item, f, 2)
         while len(self.tasks) <= n:
             jobs, results = Queue(), Queue()  # unbounded: the parent never waits on one child while the other idles
-            task = _ChildWriterTask(self.storage, self.indexname, jobs, results, self.subargs, True)
+            task = _ChildWriterTask(self.storage, self.indexname, jobs, results, self.subargs, True,
+                                    *_shared_temp(self).values())
             self.tasks.append(task)
             self._queues.append((jobs, results))
             task.start()
