@@ -50,3 +50,39 @@ def test_a_searched_index_maps_none_of_its_segments(sample_app) -> None:  # type
     maps = Path("/proc/self/maps").read_text()
     segments = [p.name for p in index.path.iterdir() if p.suffix == ".seg"]
     assert segments and not any(name in maps for name in segments)  # read with pread: not in resident memory
+
+
+def test_chunked_pread_view_answers_every_slice_like_bytes_even_shared_by_threads(tmp_path: Path) -> None:
+    import os
+    import random
+    import threading
+
+    from service.search.whoosh.storage import CHUNK, _PreadView
+
+    rng = random.Random(5)
+    data = rng.randbytes(3 * CHUNK + 123)
+    path = tmp_path / "segment.bin"
+    path.write_bytes(b"x" * 17 + data + b"y" * 9)
+    fd = os.open(path, os.O_RDONLY)
+    wrong: list[tuple[int, int]] = []
+    view = _PreadView(fd, 17, len(data))
+
+    def read(seed: int) -> None:
+        pick = random.Random(seed)
+        for _ in range(3000):
+            start = pick.randrange(len(data))
+            # tiny sequential pieces (Whoosh's own pattern), pieces across a chunk's end, and reads over a chunk
+            stop = start + pick.choice((1, 2, 4, 9, CHUNK - 1, CHUNK, CHUNK + 5, len(data)))
+            if view[start:stop] != data[start:stop]:
+                wrong.append((start, stop))
+
+    try:
+        readers = [threading.Thread(target=read, args=(n,)) for n in range(4)]
+        for reader in readers:
+            reader.start()
+        for reader in readers:
+            reader.join()
+        assert view[len(data) - 3 :] == data[-3:] and view[5:5] == b""
+    finally:
+        os.close(fd)
+    assert wrong == []

@@ -23,7 +23,7 @@ from whoosh.util.numeric import byte_to_length
 
 # per opened build: the terms of real query logs repeat (8 bytes a posting; the document numbers are the very
 # arrays DocSets keeps, so they are counted twice and held once)
-CACHE_BYTES = 16 * 1024 * 1024
+CACHE_BYTES = 24 * 1024 * 1024
 _LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)  # Whoosh's quantized lengths
 
 Scored = tuple[np.ndarray, np.ndarray]  # sorted unique document numbers, and their scores

@@ -24,13 +24,14 @@ from whoosh.matching.wrappers import FilterMatcher
 from service.search.models import PostFilter
 
 VALUE_FIELDS = ("kind", "category", "tag", "author", "year", "month")
-TERM_CACHE_BITS = 32_000_000  # bits of term bitsets kept per build (4 MB): common words repeat in real query logs
+TERM_CACHE_BITS = 64_000_000  # bits of term bitsets kept per build (8 MB): common words repeat in real query logs
 # Reading a posting list (Whoosh decompresses and unpickles each block) is the costly part of a search: each term's
 # document numbers are kept per build (4 bytes a posting: the body's 3 million at 10,000 posts take 12 MB), a bitset
 # is made from them in microseconds, and the weights read with them wait for the scorer (a search matches its
 # terms first, then scores them). The caps here and in arrays.py keep a worker within 200 MB resident after the
-# bench's load at 10,000 posts (232 -> 176 MB with the response cache at 16 MB); their CPU per search did not move.
-IDS_CACHE_BYTES = 12 * 1024 * 1024
+# bench's load at 10,000 posts (with the response cache at 16 MB); below 16 MB here and 24 MB there, 3-letter
+# prefixes cost 35% more CPU.
+IDS_CACHE_BYTES = 16 * 1024 * 1024
 RECENT_POSTINGS = 256
 Postings = tuple[np.ndarray, np.ndarray]  # a term's live document numbers (ascending) and their weights
 

@@ -16,21 +16,41 @@ from whoosh.filedb import compound as _compound
 from whoosh.filedb import structfile as _structfile
 from whoosh.filedb.filestore import StorageError
 
+CHUNK = 8192  # bytes one pread fetches ahead: Whoosh reads a posting list as hundreds of 1-16 byte pieces
+
 
 class _PreadView:
-    """A slice-able view of one sub-file of an open file: each slice is one pread of just those bytes."""
+    """A slice-able view of one sub-file of an open file, read with pread a chunk at a time.
 
-    __slots__ = ("_fd", "_length", "_offset")
+    Whoosh asks for a posting list's headers and blocks in pieces of a few bytes (about 1,000 reads a search at
+    10,000 posts, half of them one byte long). Each pread lets go of the interpreter lock, and with several threads
+    a worker spent more on handing the lock over than on searching (4 threads: 18 ms of CPU a search against 7 with
+    one). So each read fetches the chunk from its offset on, and reads that fall in the last chunk are sliced from
+    it. The segment files never change once written, so a chunk is never stale; the chunk and its offset are one
+    tuple, swapped whole, so threads sharing a view never mix two chunks.
+    """
+
+    __slots__ = ("_chunk", "_fd", "_length", "_offset")
 
     def __init__(self, fd: int, offset: int, length: int) -> None:
         self._fd, self._offset, self._length = fd, offset, length
+        self._chunk: tuple[int, bytes] = (0, b"")
 
     def __len__(self) -> int:
         return self._length
 
     def __getitem__(self, key: slice) -> bytes:
         start, stop, _ = key.indices(self._length)
-        return os.pread(self._fd, stop - start, self._offset + start) if stop > start else b""
+        if stop <= start:
+            return b""
+        at, chunk = self._chunk
+        if at <= start and stop <= at + len(chunk):
+            return chunk[start - at : stop - at]
+        if stop - start >= CHUNK:
+            return os.pread(self._fd, stop - start, self._offset + start)
+        chunk = os.pread(self._fd, min(CHUNK, self._length - start), self._offset + start)
+        self._chunk = (start, chunk)
+        return chunk[: stop - start]
 
 
 class _MappedReader:
