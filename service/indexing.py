@@ -15,15 +15,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-import orjson
-
 from service import changes
 from service.content.cache import BodyMissing, ParseCache
 from service.content.images import DEFAULT_WIDTHS
 from service.content.models import Problem
 from service.incremental import Scan, pause_point, scan_key
 from service.layout import STAGING_PREFIX, BuildLayout, IndexLayout, read_json, write_json_atomic
-from service.search import Manifest, current_build_dir, update_index, write_index, write_site
+from service.search import Manifest, current_build_dir, update_index, write_index
 from service.search.documents import label_slug
 from service.sources import SourceRecord, next_due, read_record, stamp, write_record
 from service.version import __version__
@@ -349,7 +347,7 @@ def _write_build(target: Path, scan: Scan, manifest: Manifest, base: Path | None
                  previous: dict[str, str] | None, site: SiteBuild | None = None,
                  state: EditState | None = None) -> str:
     """Write the build into a staging folder and rename it into place; return full or incremental."""
-    from service.patch import save_state
+    from service.patch import finish_build
     from service.schemas.pages import write_post_pages  # the response schemas (and Flask): only a build needs them
 
     staging = IndexLayout(target.parent.parent).staging(target.name, os.getpid())
@@ -370,15 +368,8 @@ def _write_build(target: Path, scan: Scan, manifest: Manifest, base: Path | None
             write_index(staging, scan.result.posts, pages=list(site.pages.values()) if site is not None else ())
             write_post_pages(staging, scan.result.posts)
             mode = "full"
-        write_site(staging, site.payload if site is not None else b"")
-        changes.write_inventory(staging, site.inventory if site is not None else {})
-        written = BuildLayout(staging)
-        written.fingerprints.write_bytes(orjson.dumps(prints, option=orjson.OPT_SORT_KEYS))
-        written.manifest.write_bytes(orjson.dumps(manifest.to_json(), option=orjson.OPT_INDENT_2))
-        if state is not None:
-            save_state(staging, state)
-        pause_point("write")
-        os.rename(staging, target)
+        finish_build(staging, target, site.payload if site is not None else b"",
+                     site.inventory if site is not None else {}, prints, manifest, state)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return mode

@@ -244,11 +244,29 @@ def _patch(content_dir: Path, index_dir: Path, base: Path, state: EditState, man
                       parsed, forget)
 
 
+def finish_build(staging: Path, target: Path, site: bytes, inventory: dict[str, dict[str, Any]],
+                 prints: dict[str, str], manifest: Manifest, state: EditState | None) -> None:
+    """Write a staged build's sidecars (site, inventory, fingerprints, manifest, edit state) and rename it into place:
+    the one ending of a full, an incremental and a patched build."""
+    from service.changes import write_inventory
+    from service.search import write_site
+
+    write_site(staging, site)
+    write_inventory(staging, inventory)
+    written = BuildLayout(staging)
+    written.fingerprints.write_bytes(orjson.dumps(prints, option=orjson.OPT_SORT_KEYS))
+    written.manifest.write_bytes(orjson.dumps(manifest.to_json(), option=orjson.OPT_INDENT_2))
+    if state is not None:
+        save_state(staging, state)
+    pause_point("write")
+    os.rename(staging, target)
+
+
 def _write(index_dir: Path, base: Path, state: EditState, manifest: Manifest, until: int | None,
            prints: dict[str, str], inventory: dict[str, dict[str, Any]], posts: dict[str, Post],
            fresh: dict[str, Post], parsed: int, forget: set[str]) -> Patched:
     from service.schemas.pages import patch_post_pages
-    from service.search import update_index, write_site
+    from service.search import update_index
     from service.search.site_store import SITE_FILE
 
     site = (base / SITE_FILE).read_bytes()
@@ -274,14 +292,7 @@ def _write(index_dir: Path, base: Path, state: EditState, manifest: Manifest, un
         where = {post_id: at for at, post_id in enumerate(manifest.order)}
         update_index(staging, base, sorted(changed), [fresh[c] for c in sorted(changed, key=where.__getitem__)])
         patch_post_pages(staging, base, manifest.order, posts, changed)
-        write_site(staging, site)
-        written = BuildLayout(staging)
-        written.inventory.write_bytes(orjson.dumps(inventory, option=orjson.OPT_SORT_KEYS))
-        written.fingerprints.write_bytes(orjson.dumps(prints, option=orjson.OPT_SORT_KEYS))
-        written.manifest.write_bytes(orjson.dumps(manifest.to_json(), option=orjson.OPT_INDENT_2))
-        save_state(staging, state)
-        pause_point("write")
-        os.rename(staging, target)
+        finish_build(staging, target, site, inventory, prints, manifest, state)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return result

@@ -45,6 +45,17 @@ def _wait_for_pause(process: subprocess.Popen[str], point: str) -> None:
     raise AssertionError(f"no pause at {point} within 120 s: {seen}")
 
 
+def _kill_at(process: subprocess.Popen[str], point: str) -> None:
+    """SIGKILL the reindex once it has paused at point (killed anyway if the wait fails)."""
+    try:
+        _wait_for_pause(process, point)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
 def _served(content: Path, index: Path) -> tuple[str, int, list[str]]:
     client = served_client(content, index)
     health = client.get("/healthz").get_json()
@@ -67,13 +78,7 @@ def test_sigkill_at_each_step_leaves_the_served_index_intact(tmp_path: Path, poi
 
     write_post(content, "2025-06-01-heron-chicks-hatch.md", "title: Heron chicks hatch", "Three heron chicks.\n")
     process = _command(content, index, point, *(["--full"] if full else []))
-    try:
-        _wait_for_pause(process, point)
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=10)
-    finally:
-        if process.poll() is None:
-            process.kill()
+    _kill_at(process, point)
     assert process.returncode == -signal.SIGKILL
 
     assert _served(content, index) == before, "the killed reindex changed what is served"
@@ -101,13 +106,7 @@ def test_sigkill_while_an_edit_is_patched_leaves_the_served_index_intact(tmp_pat
     edited.write_text(edited.read_text(encoding="utf-8") + "\nA closing word on the heron's quetzalberries.\n",
                       encoding="utf-8")
     process = _command(content, index, point)
-    try:
-        _wait_for_pause(process, point)
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=10)
-    finally:
-        if process.poll() is None:
-            process.kill()
+    _kill_at(process, point)
     assert _served(content, index) == before, "the killed reindex changed what is served"
     assert lock_is_free(index), "the killed reindex left its lock held"
 
