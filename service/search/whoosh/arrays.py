@@ -21,6 +21,8 @@ from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.util.numeric import byte_to_length
 
+from service.search.whoosh.scoring import LiveBM25F
+
 # per opened build: the terms of real query logs repeat (8 bytes a posting; the document numbers are the very
 # arrays DocSets keeps, so they are counted twice and held once)
 CACHE_BYTES = 24 * 1024 * 1024
@@ -134,16 +136,17 @@ class ArrayScorer:
         if field not in schema:
             return _NOTHING
         btext = schema[field].to_bytes(text) if isinstance(text, str) else text
-        if (field, btext) not in self._reader:
-            return _NOTHING
-        ids, tf = self._docsets.postings(field, btext)
+        ids, tf = self._docsets.postings(field, btext)  # none for a term no segment holds
         if not len(ids):
             return _NOTHING
         narrow = tf.astype(np.float32)  # term frequencies are whole numbers: 4 bytes hold them exactly
         kept = narrow if np.array_equal(narrow, tf) else tf
         if not schema[field].scorable:
             return ids, kept, None
-        scorer = self._searcher.weighting.scorer(self._searcher, field, btext)
+        weighting = self._searcher.weighting
+        if isinstance(weighting, LiveBM25F):
+            return ids, kept, weighting.constants(self._searcher, field, btext)
+        scorer = weighting.scorer(self._searcher, field, btext)
         return ids, kept, (scorer.idf, scorer.K1, scorer.B, scorer.avgfl)
 
     def _field_lengths(self, field: str) -> np.ndarray:

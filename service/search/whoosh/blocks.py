@@ -14,6 +14,8 @@ from whoosh.formats import Positions
 from whoosh.system import pack_int, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from service.search.whoosh import postarrays
+
 _PACK_UINT = struct.Struct("!I").pack
 COMPRESS_FROM = 128  # a block pickled shorter than this is stored as is: zlib's set-up (~50 us) buys a few bytes
 # A block's pickle is a few KB (up to ~10): a 16 KB window and a smaller hash table compress it as well as zlib's
@@ -63,7 +65,8 @@ def write_term(fieldwriter: Any, tbytes: bytes, postings: list[Any], lengths: An
 
     The differences, all read by Whoosh's reader as its own: a block's data is pickled with DATA_PROTOCOL, a
     block whose pickle is shorter than COMPRESS_FROM bytes is stored uncompressed (its block info says so), where
-    Whoosh compresses every block, and the others are compressed with a small zlib window.
+    Whoosh compresses every block, and the others are compressed with a small zlib window; and the term's ids and
+    weights follow its last block as raw arrays (postarrays.py), inside the extent its term info records.
     """
     postfile = fieldwriter._postfile
     fixed = fieldwriter._format.fixed_value_size()
@@ -71,12 +74,15 @@ def write_term(fieldwriter: Any, tbytes: bytes, postings: list[Any], lengths: An
     info = W3TermInfo()
     out = [WHOOSH3_HEADER_MAGIC]
     count = len(postings) // 3
+    all_ids, all_weights = array("I"), array("f")
     for at in range(0, count, limit):
         ids = array("I", postings[3 * at:3 * (at + limit):3])
         raw = postings[3 * at + 1:3 * (at + limit):3]
         block_values = postings[3 * at + 2:3 * (at + limit):3]
         size = len(ids)
         stored = array("f", raw)
+        all_ids += ids
+        all_weights += stored
         top = max(raw)
         maxweight = float(top) if top > 0 else 0
         minlength, maxlength = None, 0
@@ -115,6 +121,7 @@ def write_term(fieldwriter: Any, tbytes: bytes, postings: list[Any], lengths: An
         head = dumps((size, ids[-1], maxweight, comp, length_to_byte(minlength), length_to_byte(maxlength)), 2)
         blocklength = len(head) + len(data)
         out += (pack_int(-blocklength if at + limit >= count else blocklength), head, data)
+    out.append(postarrays.tail(all_ids, all_weights))  # after the last block, where Whoosh stops reading
     written = b"".join(out)
     postfile.write(written)
     info.set_extent(start, len(written))

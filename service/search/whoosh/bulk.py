@@ -23,6 +23,7 @@ from whoosh.formats import Positions
 from whoosh.util import random_name
 from whoosh.writing import SegmentWriter
 
+from service.search.whoosh import postarrays
 from service.search.whoosh.blocks import ONE_POSITION, encode_positions, write_term
 from service.search.whoosh.schema import ShapeTokenizer
 
@@ -182,6 +183,7 @@ class BulkSegmentWriter(SegmentWriter):
         finally:
             pdr.close()
         fieldwriter.close()
+        postarrays.mark(self.get_segment(), self.storage)
 
 
 def _add_positions(terms: dict[Any, list[Any]], found: dict[str, list[int]], docnum: int, boost: float,

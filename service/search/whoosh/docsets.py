@@ -22,6 +22,7 @@ from whoosh.idsets import DocIdSet
 from whoosh.matching.wrappers import FilterMatcher
 
 from service.search.models import PostFilter
+from service.search.whoosh import phrases, postarrays
 
 VALUE_FIELDS = ("kind", "category", "tag", "author", "year", "month")
 TERM_CACHE_BITS = 64_000_000  # bits of term bitsets kept per build (8 MB): common words repeat in real query logs
@@ -142,6 +143,14 @@ def _postings(matcher: Any) -> tuple[list[int], list[float]]:
     return ids_out, weights_out
 
 
+def _live_mask(leaf: Any) -> np.ndarray | None:
+    """Return a segment's live documents as a boolean array (None when it has no deletions)."""
+    if not leaf.has_deletions():
+        return None
+    count = leaf.doc_count_all()
+    return np.fromiter((not leaf.is_deleted(n) for n in range(count)), dtype=bool, count=count)
+
+
 def _nbytes(ids: np.ndarray) -> int:
     return ids.nbytes
 
@@ -160,6 +169,8 @@ class DocSets:
         self._recent: LRUCache[tuple[str, bytes], np.ndarray] = LRUCache(RECENT_POSTINGS)  # weights, for the scorer
         self._ids: LRUCache[tuple[str, bytes], np.ndarray] = LRUCache(IDS_CACHE_BYTES, getsizeof=_nbytes)
         self._lock = threading.Lock()
+        self._leaves = [(sub, offset, _live_mask(sub) if postarrays.has_arrays(sub) else False)
+                        for sub, offset in reader.leaf_readers()]
         self.values: dict[str, dict[str, int]] = {}
         for name in VALUE_FIELDS:
             found: dict[str, int] = {}
@@ -196,8 +207,17 @@ class DocSets:
 
     def _read(self, field: str, btext: bytes) -> Postings:
         ids_parts, weight_parts = [], []
-        for sub, offset in self._reader.leaf_readers():
-            if (field, btext) in sub:
+        for sub, offset, live in self._leaves:
+            if live is not False:  # the term's raw arrays: one read, no block decoding
+                found = postarrays.read(sub, field, btext)
+                if found is not None:
+                    ids, weights = found
+                    if live is not None:
+                        keep = live[ids]
+                        ids, weights = ids[keep], weights[keep]
+                    ids_parts.append(ids.astype(np.int32) + np.int32(offset))
+                    weight_parts.append(weights.astype(np.float64))
+            elif (field, btext) in sub:
                 ids, weights = _postings(sub.postings(field, btext))
                 ids_parts.append(np.asarray(ids, dtype=np.int32) + np.int32(offset))
                 weight_parts.append(np.asarray(weights, dtype=np.float64))
@@ -260,6 +280,9 @@ class DocSets:
                 holding &= self.term(q.fieldname, word)
             if not holding:
                 return 0
+            if phrases.native(q, self._schema):
+                leaves = [(sub, offset) for sub, offset, _ in self._leaves]
+                return phrases.phrase_bits(q, leaves, self._schema, list(Bits(holding)))
         return bits_of(self._searcher.docs_for_query(q))  # phrases and the rest: Whoosh walks them
 
     # -- filters -----------------------------------------------------------------------------
