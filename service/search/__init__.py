@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from service.layout import IndexLayout
+from service.search import heap
 from service.search.models import IndexUnavailable, Manifest, Page, PostFilter, SearchIndex, SearchRequest, SearchResult
 from service.search.site_store import SiteView, site_payload, site_view, write_site
 from service.search.whoosh.version import SCHEMA_VERSION
@@ -90,6 +91,9 @@ class IndexHolder:
             raise IndexUnavailable("no index has been built yet")
         opened: SearchIndex | None = getattr(self._local, "index", None)
         if opened is not None and getattr(self._local, "path", None) == build_dir:
+            self._local.uses += 1
+            if self._local.uses == heap.SETTLE_AFTER:  # the structures its first requests made lazily stay too
+                heap.settle()
             return opened
         try:
             fresh = open_index(build_dir)
@@ -97,7 +101,10 @@ class IndexHolder:
             if opened is not None:
                 return opened
             raise IndexUnavailable(f"index build {build_dir.name} cannot be opened: {exc}") from exc
+        switched = opened is not None
         if opened is not None:
             opened.close()
-        self._local.index, self._local.path = fresh, build_dir
+            opened = None  # let go of it before the collection that reclaims it
+        self._local.index, self._local.path, self._local.uses = fresh, build_dir, 0
+        heap.settle(reclaim=switched)
         return fresh

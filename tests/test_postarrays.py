@@ -1,0 +1,124 @@
+"""Each term's raw arrays hold exactly the ids and weights of its Whoosh postings, deletions are honoured, and a
+segment Whoosh's own writer wrote (no marker) is still read through its blocks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from whoosh import index
+from whoosh.writing import SegmentWriter
+
+from service.content.loader import load_content
+from service.search.whoosh import postarrays
+from service.search.whoosh.bulk import BulkSegmentWriter
+from service.search.whoosh.docsets import DocSets
+from service.search.whoosh.schema import index_schema
+from service.search.whoosh.writer import _documents
+from tests.helpers import FIXTURES, REPO
+
+COPIES = 12  # enough copies of the sample posts that common terms span several 128-posting blocks
+
+
+@pytest.fixture(scope="module")
+def documents() -> list[dict[str, Any]]:
+    posts = load_content(REPO / "content").posts + load_content(FIXTURES / "token-shapes").posts
+    return [doc for _ in range(COPIES) for post in posts for doc in _documents(post)]
+
+
+def _write(path: Path, docs: list[dict[str, Any]], writer_class: type = BulkSegmentWriter) -> None:
+    path.mkdir()
+    ix = index.create_in(str(path), index_schema())
+    writer = writer_class(ix)
+    for doc in docs:
+        writer.add_document(**doc)
+    writer.commit()
+    ix.close()
+
+
+def _whoosh_postings(leaf: Any, field: str, btext: bytes) -> tuple[list[int], list[float]]:
+    """A term's postings as Whoosh's own matcher walks them, one posting at a time."""
+    matcher = leaf.postings(field, btext)
+    ids, weights = [], []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    return ids, weights
+
+
+def test_every_terms_arrays_equal_its_postings(tmp_path: Path, documents: list[dict[str, Any]]) -> None:
+    _write(tmp_path / "bulk", documents)
+    ix = index.open_dir(str(tmp_path / "bulk"))
+    try:
+        with ix.reader() as reader:
+            (leaf, _), = reader.leaf_readers()
+            assert postarrays.has_arrays(leaf)
+            longest = 0
+            for field, btext in leaf.all_terms():
+                found = postarrays.read(leaf, field, btext)
+                assert found is not None, (field, btext)
+                ids, weights = _whoosh_postings(leaf, field, btext)
+                assert found[0].tolist() == ids, (field, btext)
+                assert np.allclose(found[1], weights, rtol=0, atol=0), (field, btext)
+                longest = max(longest, len(ids))
+            assert longest > 128  # some term spans more than one block
+            assert postarrays.read(leaf, "body", b"no-such-term-anywhere") is None
+    finally:
+        ix.close()
+
+
+def test_a_segment_whoosh_wrote_has_no_marker(tmp_path: Path, documents: list[dict[str, Any]]) -> None:
+    _write(tmp_path / "whoosh", documents[:40], SegmentWriter)
+    ix = index.open_dir(str(tmp_path / "whoosh"))
+    try:
+        with ix.reader() as reader:
+            (leaf, _), = reader.leaf_readers()
+            assert not postarrays.has_arrays(leaf)
+    finally:
+        ix.close()
+
+
+def _live_postings(reader: Any, field: str, btext: bytes) -> tuple[list[int], list[float]]:
+    """Whoosh's postings over every segment, deleted documents left out, in global document numbers."""
+    ids: list[int] = []
+    weights: list[float] = []
+    for leaf, offset in reader.leaf_readers():
+        if (field, btext) in leaf:
+            for docnum, weight in zip(*_whoosh_postings(leaf, field, btext), strict=True):
+                if not leaf.is_deleted(docnum):
+                    ids.append(docnum + offset)
+                    weights.append(weight)
+    return ids, weights
+
+
+def test_deleted_documents_and_whoosh_segments_read_alike(tmp_path: Path, documents: list[dict[str, Any]]) -> None:
+    _write(tmp_path / "mixed", documents)
+    ix = index.open_dir(str(tmp_path / "mixed"))
+    writer = ix.writer()  # Whoosh's own writer: a second segment without arrays, and deletions in the first
+    for docnum in range(0, len(documents), 3):
+        writer.delete_document(docnum)
+    for doc in documents[:30]:
+        writer.add_document(**doc)
+    writer.commit(merge=False)
+    try:
+        with ix.searcher() as searcher:
+            reader = searcher.reader()
+            leaves = [leaf for leaf, _ in reader.leaf_readers()]
+            assert [postarrays.has_arrays(leaf) for leaf in leaves] == [True, False]
+            assert leaves[0].has_deletions()
+            docsets = DocSets(reader, searcher)
+            checked = 0
+            for field, btext in reader.all_terms():
+                if not reader.schema[field].scorable:
+                    continue
+                ids, weights = docsets._read(field, btext)
+                expected_ids, expected_weights = _live_postings(reader, field, btext)
+                assert ids.tolist() == expected_ids, (field, btext)
+                assert weights.tolist() == pytest.approx(expected_weights), (field, btext)
+                checked += 1
+            assert checked > 1000
+    finally:
+        ix.close()
