@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any, Protocol
 
@@ -99,7 +99,8 @@ class Manifest:
         return {"categories": self.categories, "tags": self.tags}[kind]
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """Return the fields as a dict for orjson (shallow: asdict's deep copy of 10,000 ids cost an edit 30 ms)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @classmethod
     def from_json(cls, data: Any) -> Manifest | None:

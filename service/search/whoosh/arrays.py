@@ -25,7 +25,7 @@ from service.search.whoosh.scoring import LiveBM25F
 
 # per opened build: the terms of real query logs repeat (8 bytes a posting; the document numbers are the very
 # arrays DocSets keeps, so they are counted twice and held once)
-CACHE_BYTES = 24 * 1024 * 1024
+CACHE_BYTES = 12 * 1024 * 1024
 _LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)  # Whoosh's quantized lengths
 
 Scored = tuple[np.ndarray, np.ndarray]  # sorted unique document numbers, and their scores

@@ -32,7 +32,7 @@ TERM_CACHE_BITS = 64_000_000  # bits of term bitsets kept per build (8 MB): comm
 # terms first, then scores them). The caps here and in arrays.py keep a worker within 200 MB resident after the
 # bench's load at 10,000 posts (with the response cache at 16 MB); below 16 MB here and 24 MB there, 3-letter
 # prefixes cost 35% more CPU.
-IDS_CACHE_BYTES = 16 * 1024 * 1024
+IDS_CACHE_BYTES = 8 * 1024 * 1024
 RECENT_POSTINGS = 256
 Postings = tuple[np.ndarray, np.ndarray]  # a term's live document numbers (ascending) and their weights
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 from whoosh import index
 from whoosh.writing import MERGE_SMALL
@@ -19,7 +20,7 @@ from service.search import facets, vocabulary
 from service.search.documents import image_record, label_slug, page_key, post_record, quote_record, summary_record
 from service.search.hits import hit_record
 from service.search.site_store import SUMMARY_KEYS as PAGE_SUMMARY_KEYS
-from service.search.whoosh import scoring, storage
+from service.search.whoosh import postarrays, scoring, storage
 from service.search.whoosh.bulk import BulkSegmentWriter
 from service.search.whoosh.parallel import ParallelWriter
 from service.search.whoosh.schema import index_schema, title_key
@@ -240,20 +241,31 @@ def _removed_counts(ix: Any, post_ids: list[str], texts: list[str],
             return delta
         # Only the segments holding these posts are asked, each with its own numbers: a matcher over every
         # segment costs as much again for nothing.
-        leaves = [(leaf, [d - base for d in doomed if base <= d < base + leaf.doc_count_all()])
-                  for leaf, base in searcher.reader().leaf_readers()]
+        leaves = [(leaf, [d - base for d in doomed if base <= d < base + leaf.doc_count_all()],
+                   postarrays.has_arrays(leaf)) for leaf, base in searcher.reader().leaf_readers()]
         for name, vocab in vocabularies.items():
             analyzer = ix.schema[name].analyzer if name in ix.schema else None
             if analyzer is None:
                 continue
             words = {token.text for text in texts for token in analyzer(text, mode="index")} & vocab.keys()
             counts = delta.setdefault(name, {})
+            to_bytes = ix.schema[name].to_bytes
             for word in words:
-                held = sum(_held(leaf.postings(name, word), local) for leaf, local in leaves
-                           if local and (name, word) in leaf)
+                held = sum(_held_by(leaf, name, to_bytes(word), local, arrays) for leaf, local, arrays in leaves
+                           if local)
                 if held:
                     counts[word] = counts.get(word, 0) - held
     return delta
+
+
+def _held_by(leaf: Any, name: str, btext: bytes, docnums: list[int], arrays: bool) -> int:
+    """Count the documents (ascending segment numbers, all live) of one segment that hold a term."""
+    if arrays:  # one read of the term's raw ids instead of decoding its blocks
+        found = postarrays.read(leaf, name, btext)
+        if found is None:
+            return 0
+        return int(np.isin(np.asarray(docnums, dtype=found[0].dtype), found[0], assume_unique=True).sum())
+    return _held(leaf.postings(name, btext), docnums) if (name, btext) in leaf else 0
 
 
 def _held(matcher: Any, docnums: list[int]) -> int:
