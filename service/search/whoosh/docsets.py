@@ -30,8 +30,8 @@ TERM_CACHE_BITS = 64_000_000  # bits of term bitsets kept per build (8 MB): comm
 # document numbers are kept per build (4 bytes a posting: the body's 3 million at 10,000 posts take 12 MB), a bitset
 # is made from them in microseconds, and the weights read with them wait for the scorer (a search matches its
 # terms first, then scores them). The caps here and in arrays.py keep a worker within 200 MB resident after the
-# bench's load at 10,000 posts (with the response cache at 16 MB); below 16 MB here and 24 MB there, 3-letter
-# prefixes cost 35% more CPU.
+# bench's load at 10,000 posts (with the response cache at 16 MB): since a term is read in one piece (postarrays.py)
+# a miss is cheap, and halving them (16 -> 8 MB here, 24 -> 12 MB there) cost 3-7% CPU for 30 MB less resident.
 IDS_CACHE_BYTES = 8 * 1024 * 1024
 RECENT_POSTINGS = 256
 Postings = tuple[np.ndarray, np.ndarray]  # a term's live document numbers (ascending) and their weights
