@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 
 from service.indexing import BuildSummary, reindex
-from tests.helpers import REPO, indexed_app, shared_path
+from tests.helpers import FIXTURES, REPO, indexed_app, shared_path
+
+SEGMENT_COPIES = 12  # the sample posts this many times over: common terms fill more than one 128-posting block
 
 
 @pytest.fixture
@@ -38,6 +40,16 @@ def make_app(tmp_path: Path) -> Callable[..., Any]:
         return indexed_app(content, index_dir or tmp_path / f"index-{content.name}", **options)
 
     return build
+
+
+@pytest.fixture(scope="session")
+def segment_documents() -> list[dict[str, Any]]:
+    """Index documents of the sample posts and the token-shape fixtures, SEGMENT_COPIES times over."""
+    from service.content.loader import load_content
+    from service.search.whoosh.writer import _documents
+
+    posts = load_content(REPO / "content").posts + load_content(FIXTURES / "token-shapes").posts
+    return [doc for _ in range(SEGMENT_COPIES) for post in posts for doc in _documents(post)]
 
 
 @pytest.fixture(scope="session")

@@ -23,6 +23,22 @@ SHARED = REPO.parent / "shared"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+def write_segment(path: Path, docs: list[dict[str, Any]], writer_class: type | None = None, **kwargs: Any) -> None:
+    """Write documents into a new one-segment index at path (the bulk writer unless another writer class is given)."""
+    from whoosh import index
+
+    from service.search.whoosh.bulk import BulkSegmentWriter
+    from service.search.whoosh.schema import index_schema
+
+    path.mkdir()
+    ix = index.create_in(str(path), index_schema())
+    writer = (writer_class or BulkSegmentWriter)(ix, **kwargs)
+    for doc in docs:
+        writer.add_document(**doc)
+    writer.commit()
+    ix.close()
+
+
 def shared_path(*parts: str) -> Path:
     """Return a path under ../shared, skipping the test when this clone has no ../shared beside it."""
     path = SHARED.joinpath(*parts)

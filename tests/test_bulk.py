@@ -10,30 +10,10 @@ import pytest
 from whoosh import index
 from whoosh.writing import SegmentWriter
 
-from service.content.loader import load_content
 from service.search.whoosh import bulk
 from service.search.whoosh.bulk import BulkSegmentWriter
 from service.search.whoosh.schema import index_schema
-from service.search.whoosh.writer import _documents
-from tests.helpers import FIXTURES, REPO
-
-COPIES = 12  # the sample posts this many times over: common terms fill more than one 128-posting block
-
-
-@pytest.fixture(scope="module")
-def documents() -> list[dict[str, Any]]:
-    posts = load_content(REPO / "content").posts + load_content(FIXTURES / "token-shapes").posts
-    return [doc for _ in range(COPIES) for post in posts for doc in _documents(post)]
-
-
-def _write(path: Path, docs: list[dict[str, Any]], writer_class: type = BulkSegmentWriter, **kwargs: Any) -> None:
-    path.mkdir()
-    ix = index.create_in(str(path), index_schema())
-    writer = writer_class(ix, **kwargs)
-    for doc in docs:
-        writer.add_document(**doc)
-    writer.commit()
-    ix.close()
+from tests.helpers import write_segment as _write
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -66,15 +46,17 @@ def _read(path: Path) -> dict[str, Any]:
         ix.close()
 
 
-def test_bulk_writer_writes_what_whoosh_writes(tmp_path: Path, documents: list[dict[str, Any]]) -> None:
-    _write(tmp_path / "whoosh", documents, SegmentWriter)
-    _write(tmp_path / "bulk", documents)
+def test_bulk_writer_writes_what_whoosh_writes(tmp_path: Path, segment_documents: list[dict[str, Any]]) -> None:
+    _write(tmp_path / "whoosh", segment_documents, SegmentWriter)
+    _write(tmp_path / "bulk", segment_documents)
     whoosh, written = _read(tmp_path / "whoosh"), _read(tmp_path / "bulk")
     assert len(written["terms"]) > 1000 and max(len(t[-1]) for t in written["terms"].values()) > 128
     assert written == whoosh
 
 
-def test_terms_spilled_to_disk_join_into_the_same_segment(tmp_path: Path, documents: list[dict[str, Any]]) -> None:
+def test_terms_spilled_to_disk_join_into_the_same_segment(
+    tmp_path: Path, segment_documents: list[dict[str, Any]],
+) -> None:
     runs: list[int] = []
     spill = bulk.TermPool._spill
 
@@ -84,10 +66,10 @@ def test_terms_spilled_to_disk_join_into_the_same_segment(tmp_path: Path, docume
 
     bulk.TermPool._spill = counted  # type: ignore[method-assign]
     try:
-        _write(tmp_path / "spilled", documents, limitmb=1)
+        _write(tmp_path / "spilled", segment_documents, limitmb=1)
     finally:
         bulk.TermPool._spill = spill  # type: ignore[method-assign]
-    _write(tmp_path / "held", documents)
+    _write(tmp_path / "held", segment_documents)
     assert len(runs) > 3
     assert _read(tmp_path / "spilled") == _read(tmp_path / "held")
     assert not [p for p in (tmp_path / "spilled").rglob("*.terms")], "a run left behind"

@@ -11,31 +11,9 @@ import pytest
 from whoosh import index
 from whoosh.writing import SegmentWriter
 
-from service.content.loader import load_content
 from service.search.whoosh import postarrays
-from service.search.whoosh.bulk import BulkSegmentWriter
 from service.search.whoosh.docsets import DocSets
-from service.search.whoosh.schema import index_schema
-from service.search.whoosh.writer import _documents
-from tests.helpers import FIXTURES, REPO
-
-COPIES = 12  # enough copies of the sample posts that common terms span several 128-posting blocks
-
-
-@pytest.fixture(scope="module")
-def documents() -> list[dict[str, Any]]:
-    posts = load_content(REPO / "content").posts + load_content(FIXTURES / "token-shapes").posts
-    return [doc for _ in range(COPIES) for post in posts for doc in _documents(post)]
-
-
-def _write(path: Path, docs: list[dict[str, Any]], writer_class: type = BulkSegmentWriter) -> None:
-    path.mkdir()
-    ix = index.create_in(str(path), index_schema())
-    writer = writer_class(ix)
-    for doc in docs:
-        writer.add_document(**doc)
-    writer.commit()
-    ix.close()
+from tests.helpers import write_segment as _write
 
 
 def _whoosh_postings(leaf: Any, field: str, btext: bytes) -> tuple[list[int], list[float]]:
@@ -49,8 +27,8 @@ def _whoosh_postings(leaf: Any, field: str, btext: bytes) -> tuple[list[int], li
     return ids, weights
 
 
-def test_every_terms_arrays_equal_its_postings(tmp_path: Path, documents: list[dict[str, Any]]) -> None:
-    _write(tmp_path / "bulk", documents)
+def test_every_terms_arrays_equal_its_postings(tmp_path: Path, segment_documents: list[dict[str, Any]]) -> None:
+    _write(tmp_path / "bulk", segment_documents)
     ix = index.open_dir(str(tmp_path / "bulk"))
     try:
         with ix.reader() as reader:
@@ -70,8 +48,8 @@ def test_every_terms_arrays_equal_its_postings(tmp_path: Path, documents: list[d
         ix.close()
 
 
-def test_a_segment_whoosh_wrote_has_no_marker(tmp_path: Path, documents: list[dict[str, Any]]) -> None:
-    _write(tmp_path / "whoosh", documents[:40], SegmentWriter)
+def test_a_segment_whoosh_wrote_has_no_marker(tmp_path: Path, segment_documents: list[dict[str, Any]]) -> None:
+    _write(tmp_path / "whoosh", segment_documents[:40], SegmentWriter)
     ix = index.open_dir(str(tmp_path / "whoosh"))
     try:
         with ix.reader() as reader:
@@ -94,13 +72,15 @@ def _live_postings(reader: Any, field: str, btext: bytes) -> tuple[list[int], li
     return ids, weights
 
 
-def test_deleted_documents_and_whoosh_segments_read_alike(tmp_path: Path, documents: list[dict[str, Any]]) -> None:
-    _write(tmp_path / "mixed", documents)
+def test_deleted_documents_and_whoosh_segments_read_alike(
+    tmp_path: Path, segment_documents: list[dict[str, Any]],
+) -> None:
+    _write(tmp_path / "mixed", segment_documents)
     ix = index.open_dir(str(tmp_path / "mixed"))
     writer = ix.writer()  # Whoosh's own writer: a second segment without arrays, and deletions in the first
-    for docnum in range(0, len(documents), 3):
+    for docnum in range(0, len(segment_documents), 3):
         writer.delete_document(docnum)
-    for doc in documents[:30]:
+    for doc in segment_documents[:30]:
         writer.add_document(**doc)
     writer.commit(merge=False)
     try:
