@@ -50,7 +50,7 @@ def test_ascii_texts_are_scanned_only_where_a_head_starts_with_the_same_marks() 
     pieces = ["gov", "Gov", "GOV", "govern", "government's", "data", "Data-driven", "cloud.gov", "4.4.1", "v4.4",
               "e-mail", "it's", "18F’s", "x", "under_score", "  ", ", ", ".", "-", "@", "'", "’", "re-use",
               "data.gov.uk", "datas", "the", "them", "théâtre", "日本"]
-    compared = 0
+    compared = shared = 0
     for _ in range(400):
         words = rng.sample(["gov", "data", "the", "4.4.1", "cloud.gov", "under", "it's", "reuse", "mail"], 2)
         marker = Marker(set().union(*(mark_keys(w) for w in words)), mark_keys, rng.sample(["the", "it"], 1),
@@ -67,5 +67,10 @@ def test_ascii_texts_are_scanned_only_where_a_head_starts_with_the_same_marks() 
             assert [(m.start(), m.end()) for m in _matches_at_heads(marker._candidates, marker._heads, text)] \
                 == expected, (words, text)
             compared += 1
+            if marker._at_heads is not None:  # the one shared pattern, tried at the heads, finds the same words
+                assert [(m.start(), m.end()) for m in _matches_at_heads(marker._at_heads, marker._heads, text)] \
+                    == expected, (words, text)
+                shared += 1
         assert all((s, e) in expected for s, e, _ in got)
     assert compared > 200
+    assert shared > 50

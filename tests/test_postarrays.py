@@ -13,6 +13,7 @@ from whoosh.writing import SegmentWriter
 
 from service.search.whoosh import postarrays
 from service.search.whoosh.docsets import DocSets
+from service.search.whoosh.schema import TABLE_SKIPS
 from tests.helpers import write_segment as _write
 
 
@@ -48,6 +49,55 @@ def test_every_terms_arrays_equal_its_postings(tmp_path: Path, segment_documents
         ix.close()
 
 
+def test_the_term_table_finds_every_term_whoosh_holds(
+    tmp_path: Path, segment_documents: list[dict[str, Any]],
+) -> None:
+    _write(tmp_path / "bulk", segment_documents)
+    ix = index.open_dir(str(tmp_path / "bulk"))
+    try:
+        with ix.reader() as reader:
+            (leaf, _), = reader.leaf_readers()
+            terms = postarrays.table(leaf)
+            assert terms is not None
+            assert terms.fields == {f for f, _ in leaf.all_terms()} - TABLE_SKIPS
+            tabled = 0
+            for field, btext in leaf.all_terms():
+                assert postarrays.frequency(leaf, field, btext) == leaf.doc_frequency(field, btext), (field, btext)
+                if field in terms.fields:
+                    start, count = terms.find(field, btext)
+                    info = leaf.term_info(field, btext)
+                    offset, length = info.extent()
+                    length = length[0] if isinstance(length, tuple) else length  # as W3TermInfo.from_bytes leaves it
+                    assert (start, count) == (offset + length - 8 * count, info.doc_frequency()), (field, btext)
+                    tabled += 1
+            assert tabled == len(terms.hashes) > 1000
+            # absent terms: another field's word, a near miss, nothing at all
+            body_word = next(t for f, t in leaf.all_terms() if f == "body")
+            assert terms.find("labels", body_word + b"zz") is None
+            assert terms.find("body", body_word + b"zz") is None
+            assert postarrays.frequency(leaf, "body", b"no-such-term-anywhere") == 0
+    finally:
+        ix.close()
+
+
+def test_a_table_whose_terms_share_a_hash_is_not_written(
+    tmp_path: Path, segment_documents: list[dict[str, Any]],
+) -> None:
+    _write(tmp_path / "bulk", segment_documents[:5])
+    ix = index.open_dir(str(tmp_path / "bulk"))
+    try:
+        segment = ix._segments()[0]
+        table = postarrays.TermTableWriter(frozenset())
+        table.add("body", b"word", 0, 1)
+        table.add("body", b"word", 8, 1)  # the same hash twice: lookups could not tell the two apart
+        storage = ix.storage
+        before = set(storage.list())
+        table.write(segment, storage)
+        assert set(storage.list()) == before
+    finally:
+        ix.close()
+
+
 def test_a_segment_whoosh_wrote_has_no_marker(tmp_path: Path, segment_documents: list[dict[str, Any]]) -> None:
     _write(tmp_path / "whoosh", segment_documents[:40], SegmentWriter)
     ix = index.open_dir(str(tmp_path / "whoosh"))
@@ -55,6 +105,9 @@ def test_a_segment_whoosh_wrote_has_no_marker(tmp_path: Path, segment_documents:
         with ix.reader() as reader:
             (leaf, _), = reader.leaf_readers()
             assert not postarrays.has_arrays(leaf)
+            assert postarrays.table(leaf) is None
+            for field, btext in list(leaf.all_terms())[:200]:  # counted by Whoosh's own term info
+                assert postarrays.frequency(leaf, field, btext) == leaf.doc_frequency(field, btext)
     finally:
         ix.close()
 

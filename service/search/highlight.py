@@ -20,6 +20,8 @@ _HEAD = 3  # a Porter stem keeps at least the first three letters of its word (o
 # A word goes on through inner dots, hyphens, apostrophes and @ (4.4.1, cloud.gov, evidence-based): marked whole;
 # a possessive's 's stays outside the mark.
 _REST = r"(?:\w|[.\-@,](?=\w)|['’](?!s\b)(?=\w))*"
+_WORD = re.compile(rf"\b\w{_REST}", re.IGNORECASE)  # a word from a head on (see Marker.__init__)
+_WORDLIKE = re.compile(r"\w+", re.ASCII)
 
 
 class Marker:
@@ -40,18 +42,31 @@ class Marker:
                        | {p[:_HEAD] for p in self.prefixes}, key=len, reverse=True)
         alternatives = [rf"\b(?:{'|'.join(re.escape(h) for h in heads if h)}){_REST}"] if any(heads) else []
         alternatives += [re.escape(k) for k in solo]
-        self._candidates = re.compile("|".join(alternatives), re.IGNORECASE) if alternatives else None
+        self._alternatives = "|".join(alternatives)
+        self._pattern: re.Pattern[str] | None = None
         # In ASCII text a match can only start where a head occurs: str.find finds those at C speed, and the
         # pattern is tried only there (the regex engine otherwise tries every position of a long body).
         self._heads = [h.lower() for h in heads if h] if not solo and all(h.isascii() for h in heads) else None
+        # Where every head is word characters, the match found at a head is the word from there on, whichever
+        # head it was: one pattern made once serves every query (compiling a query's own took 3% of a search).
+        self._at_heads = _WORD if self._heads is not None and all(_WORDLIKE.fullmatch(h) for h in heads if h) \
+            else None
+
+    @property
+    def _candidates(self) -> re.Pattern[str] | None:
+        if self._pattern is None and self._alternatives:
+            self._pattern = re.compile(self._alternatives, re.IGNORECASE)
+        return self._pattern
 
     def spans(self, text: str) -> list[tuple[int, int, str]]:
         """Return (start, end, key) of every matching word in text, in order."""
-        if self._candidates is None or not text:
+        if not self._alternatives or not text:
             return []
         found = []
-        matches = self._candidates.finditer(text) if self._heads is None or not text.isascii() else \
-            _matches_at_heads(self._candidates, self._heads, text)
+        if self._heads is None or not text.isascii():
+            matches = self._candidates.finditer(text)  # type: ignore[union-attr]
+        else:
+            matches = _matches_at_heads(self._at_heads or self._candidates, self._heads, text)  # type: ignore[arg-type]
         for match in matches:
             low = match.group().lower()
             if low in self.words:

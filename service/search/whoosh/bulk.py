@@ -25,7 +25,7 @@ from whoosh.writing import SegmentWriter
 
 from service.search.whoosh import postarrays
 from service.search.whoosh.blocks import ONE_POSITION, encode_positions, write_term
-from service.search.whoosh.schema import ShapeTokenizer
+from service.search.whoosh.schema import TABLE_SKIPS, ShapeTokenizer
 
 _POSTING_BYTES = 60  # a posting's estimated memory beside its value's bytes (three list slots, a value object)
 _TERM_BYTES = 200  # a term's estimated memory (its key, a dict slot, a list)
@@ -168,6 +168,7 @@ class BulkSegmentWriter(SegmentWriter):
             last = None
             lengths = None
             offset = fieldwriter._postfile.tell()  # then counted: each term is written in one piece
+            terms = postarrays.TermTableWriter(TABLE_SKIPS)
             for name, term, postings in self.pool.terms():
                 if name != last:
                     if last is not None:
@@ -178,12 +179,15 @@ class BulkSegmentWriter(SegmentWriter):
                     lengths = pdr.column_reader(column, LENGTHS_COLUMN).load() if pdr.has_column(column) else None
                 tbytes = term.encode("utf-8") if isinstance(term, str) else term
                 offset = write_term(fieldwriter, tbytes, postings, lengths, self.codec, offset)
+                count = len(postings) // 3
+                terms.add(name, tbytes, offset - 8 * count, count)  # its arrays end the term's extent
             if last is not None:
                 fieldwriter.finish_field()
         finally:
             pdr.close()
         fieldwriter.close()
         postarrays.mark(self.get_segment(), self.storage)
+        terms.write(self.get_segment(), self.storage)
 
 
 def _add_positions(terms: dict[Any, list[Any]], found: dict[str, list[int]], docnum: int, boost: float,

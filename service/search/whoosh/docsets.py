@@ -205,6 +205,13 @@ class DocSets:
                 self._recent[key] = weights
         return ids
 
+    def frequency(self, field: str, text: Any) -> int:
+        """Return how many documents hold a term, deleted ones included, as Whoosh's doc_frequency counts them."""
+        if field not in self._schema:
+            return 0
+        btext = self._schema[field].to_bytes(text) if isinstance(text, str) else text
+        return sum(postarrays.frequency(sub, field, btext) for sub, _, _ in self._leaves)
+
     def _read(self, field: str, btext: bytes) -> Postings:
         ids_parts, weight_parts = [], []
         for sub, offset, live in self._leaves:

@@ -13,6 +13,8 @@ from typing import Any
 from whoosh import query as wq
 from whoosh.matching.mcore import ReadTooFar
 
+from service.search.whoosh import postarrays
+
 
 def native(q: wq.Phrase, schema: Any) -> bool:
     """Say whether phrase_bits matches q exactly as Whoosh does (slop 1, a field with positions)."""
@@ -37,7 +39,7 @@ def phrase_bits(q: wq.Phrase, leaves: list[tuple[Any, int]], schema: Any, holdin
         while at < len(holding) and holding[at] < end:
             local.append(holding[at] - offset)
             at += 1
-        if local and all((q.fieldname, b) in sub for b in btexts):
+        if local and all(postarrays.frequency(sub, q.fieldname, b) for b in btexts):  # the term table, if any
             for docnum in _matching(sub, q.fieldname, btexts, local):
                 bits |= 1 << (docnum + offset)
     return bits

@@ -5,10 +5,19 @@ rebuilt from their gaps, about 250 microseconds for a common word at 10,000 post
 The bulk writer appends the term's ids (uint32) and weights (float32, as Whoosh's blocks store them) after the
 last block, inside the term's extent: Whoosh's own matchers stop at the last block and never see them, merges
 copy postings through matchers, and a segment written by Whoosh's writer has no marker and is read as before.
+
+Finding a term is the other cost: Whoosh's on-disk hash table takes two probes and a handful of reads a lookup,
+and a search looks up about forty terms (each word in four fields, its corrections, the title bonuses), most of
+them absent. So the bulk writer also writes a term table (TABLE_EXT): per term a 64-bit hash of its field and
+bytes, a second 32-bit check, where its arrays start and how many postings it has, sorted by hash; a lookup is
+one binary search in memory, and a table is loaded once per segment, on the first lookup.
 """
 
 from __future__ import annotations
 
+import hashlib
+import threading
+import zlib
 from array import array
 from typing import Any
 
@@ -16,7 +25,10 @@ import numpy as np
 from whoosh.reading import TermNotFound
 
 EXT = ".bsa"  # an empty file in a segment whose terms carry their arrays (inside the compound file, if any)
+TABLE_EXT = ".bst"  # the segment's term table (fields listed in its first line, then the four arrays)
 _IDS, _WEIGHTS = np.dtype("=u4"), np.dtype("=f4")  # the writer's own byte order: a build is read where written
+_TABLE_MAGIC = b"BST1 "
+_LOAD_LOCK = threading.Lock()
 
 
 def tail(ids: array, weights: array) -> bytes:
@@ -37,8 +49,106 @@ def has_arrays(leaf: Any) -> bool:
     return bool(storage.file_exists(segment.make_filename(EXT)))
 
 
+def term_key(field: str, btext: bytes) -> tuple[int, int]:
+    """Return the table's hash and check of one term (two independent hashes: a false match needs both equal)."""
+    key = field.encode("utf-8") + b"\x00" + btext
+    return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "little"), zlib.crc32(key)
+
+
+class TermTableWriter:
+    """Collects a segment's terms as they are written and writes its term table at the end."""
+
+    def __init__(self, skip: frozenset[str]) -> None:
+        self._skip = skip  # fields Whoosh looks up itself (unique keys, numbers): never read as arrays
+        self._fields: set[str] = set()
+        self._hashes, self._checks, self._starts, self._counts = array("Q"), array("I"), array("Q"), array("I")
+
+    def add(self, field: str, btext: bytes, start: int, count: int) -> None:
+        """Record a term whose arrays start at `start` in the postings file."""
+        if field in self._skip:
+            return
+        self._fields.add(field)
+        hashed, check = term_key(field, btext)
+        self._hashes.append(hashed)
+        self._checks.append(check)
+        self._starts.append(start)
+        self._counts.append(count)
+
+    def write(self, segment: Any, storage: Any) -> None:
+        """Write the table into the segment; none when two terms share a hash (lookups then go through Whoosh)."""
+        hashes = np.frombuffer(self._hashes, dtype=np.uint64)
+        order = np.argsort(hashes, kind="stable")
+        ordered = hashes[order]
+        if len(ordered) > 1 and bool((ordered[1:] == ordered[:-1]).any()):
+            return
+        head = _TABLE_MAGIC + ",".join(sorted(self._fields)).encode("utf-8") + b"\n"
+        parts = [ordered, np.frombuffer(self._checks, dtype=np.uint32)[order],
+                 np.frombuffer(self._starts, dtype=np.uint64)[order],
+                 np.frombuffer(self._counts, dtype=np.uint32)[order]]
+        f = segment.create_file(storage, TABLE_EXT)
+        try:
+            f.write(head + b"".join(p.tobytes() for p in parts))
+        finally:
+            f.close()
+
+
+class TermTable:
+    """A segment's term table in memory: which fields it covers, and its sorted hashes with what each points at."""
+
+    __slots__ = ("checks", "counts", "fields", "hashes", "starts")
+
+    def __init__(self, raw: bytes) -> None:
+        line = raw.index(b"\n")
+        self.fields = frozenset(raw[len(_TABLE_MAGIC):line].decode("utf-8").split(",")) - {""}
+        body = raw[line + 1:]
+        n = len(body) // 24
+        self.hashes = np.frombuffer(body, np.uint64, n, 0)
+        self.checks = np.frombuffer(body, np.uint32, n, 8 * n)
+        self.starts = np.frombuffer(body, np.uint64, n, 12 * n)
+        self.counts = np.frombuffer(body, np.uint32, n, 20 * n)
+
+    def find(self, field: str, btext: bytes) -> tuple[int, int] | None:
+        """Return (start, count) of a term's arrays, or None when the segment does not hold it."""
+        hashed, check = term_key(field, btext)
+        at = int(self.hashes.searchsorted(np.uint64(hashed)))
+        if at == len(self.hashes) or int(self.hashes[at]) != hashed or int(self.checks[at]) != check:
+            return None
+        return int(self.starts[at]), int(self.counts[at])
+
+
+def table(leaf: Any) -> TermTable | None:
+    """Return a segment reader's term table (loaded on first use and kept with the reader), or None if it has none."""
+    found = getattr(leaf, "_bs_table", False)
+    if found is not False:
+        return found
+    if getattr(leaf, "_segment", None) is None or getattr(leaf, "_storage", None) is None:
+        return None
+    with _LOAD_LOCK:  # one load per segment, however many threads ask at once
+        found = getattr(leaf, "_bs_table", False)
+        if found is False:
+            found = None
+            name = leaf._segment.make_filename(TABLE_EXT)
+            if leaf._storage.file_exists(name):
+                f = leaf._storage.open_file(name)
+                try:
+                    raw = f.read()
+                finally:
+                    f.close()
+                found = TermTable(raw) if raw.startswith(_TABLE_MAGIC) else None
+            leaf._bs_table = found
+    return found
+
+
 def read(leaf: Any, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray] | None:
     """Return a term's segment-local ids and weights in one read (deleted documents included), or None if absent."""
+    terms = table(leaf)
+    if terms is not None and field in terms.fields:
+        found = terms.find(field, btext)
+        if found is None:
+            return None
+        start, count = found
+        raw = leaf._terms._postfile.get(start, 8 * count)
+        return np.frombuffer(raw, _IDS, count), np.frombuffer(raw, _WEIGHTS, count, 4 * count)
     try:
         info = leaf.term_info(field, btext)
     except TermNotFound:
@@ -49,3 +159,15 @@ def read(leaf: Any, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray] |
     count = info.doc_frequency()
     raw = leaf._terms._postfile.get(offset + length - 8 * count, 8 * count)
     return np.frombuffer(raw, _IDS, count), np.frombuffer(raw, _WEIGHTS, count, 4 * count)
+
+
+def frequency(leaf: Any, field: str, btext: bytes) -> int:
+    """Return how many documents of a segment (deleted ones included, as Whoosh counts) hold a term."""
+    terms = table(leaf)
+    if terms is not None and field in terms.fields:
+        found = terms.find(field, btext)
+        return 0 if found is None else found[1]
+    try:
+        return int(leaf.term_info(field, btext).doc_frequency())
+    except TermNotFound:
+        return 0

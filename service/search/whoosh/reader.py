@@ -189,7 +189,7 @@ class WhooshIndex:
         if limit <= 0 or not allowed:
             return []
         costly = allowed.bit_count() >= PHRASE_BONUS_UNTIL or any(
-            self._searcher.doc_frequency(p.fieldname, w) >= PHRASE_WORD_UNTIL
+            self.docsets().frequency(p.fieldname, w) >= PHRASE_WORD_UNTIL
             for p in arrays.phrase_bonuses(q) for w in p.words)
         lean = arrays.without_phrase_bonus(q) if costly else q
         if arrays.supported(lean):
@@ -326,7 +326,7 @@ class WhooshIndex:
         # Words many posts use say little about this one, and their long postings make the query slow.
         common = max(3, int(len(posts) * RELATED_COMMON_SHARE))
         key_terms = [(t, w) for t, w in self._searcher.key_terms_from_text("body", record["text"], numterms=40)
-                     if len(t) > 2 and t not in FUNCTION_STEMS and self._searcher.doc_frequency("body", t) <= common]
+                     if len(t) > 2 and t not in FUNCTION_STEMS and self.docsets().frequency("body", t) <= common]
         text_scores: dict[int, float] = {}
         if key_terms:
             similar = self._searcher.search(Or([Term("body", t, boost=w) for t, w in key_terms[:12]]), filter=posts,

@@ -242,6 +242,11 @@ def stem_key(word: str) -> str:
     return _stem(part) if _kept(part) else ""
 
 
+# Fields Whoosh looks up itself (unique keys, post ids, dates and orders for ranges and sorting): a term or more a
+# document, never read as raw arrays by a search, so the term table (postarrays.py) leaves them out.
+TABLE_SKIPS = frozenset({"key", "post", "date", "order", "title_sort"})
+
+
 def index_schema() -> Schema:
     """Return the fields every build is written with (a change here needs a new SCHEMA_VERSION)."""
     return Schema(
