@@ -35,7 +35,7 @@ def test_phrases_match_as_whooshs_spans_do_with_deletions_and_repeats(tmp_path: 
     assert any(sub.has_deletions() for sub, _ in leaves), "the update left no deleted documents to skip"
     assert any(postarrays.has_arrays(sub) for sub, _ in leaves)
     schema = searcher.schema
-    checked = matched = 0
+    checked = matched = raw_checked = 0
     for field in ("body", "title", "words"):
         for length in (1, 2, 3):
             for words in itertools.product(WORDS[:4], repeat=length):  # repeats too: "storm storm"
@@ -47,9 +47,17 @@ def test_phrases_match_as_whooshs_spans_do_with_deletions_and_repeats(tmp_path: 
                     holding = bits if not holding else holding & bits
                 ours = phrases.phrase_bits(q, leaves, schema, list(Bits(holding)))
                 assert ours == bits_of(searcher.docs_for_query(q)), q
+                for sub, _ in leaves:  # the raw positions and Whoosh's matchers, over every live document
+                    btexts = [schema[field].to_bytes(w) for w in words]
+                    live = [d for d in range(sub.doc_count_all()) if not sub.is_deleted(d)]
+                    raw = phrases._matching_raw(sub, field, btexts, live)
+                    if raw is not None and all((field, b) in sub for b in btexts):
+                        assert raw == phrases._matching(sub, field, btexts, live), q
+                        raw_checked += 1
                 assert sets.matches(q) == ours, q
                 checked += 1
                 matched += ours != 0
     assert checked == 3 * (4 + 16 + 64) and matched > checked // 3
+    assert raw_checked >= 2 * (4 + 16 + 64)  # body and title keep raw positions in the bulk-written segment
     assert not phrases.native(Phrase("body", ["heron", "tide"], slop=2), schema)
     assert not phrases.native(Phrase("titlepre", ["her"]), schema)  # a field without positions

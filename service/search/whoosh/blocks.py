@@ -43,6 +43,21 @@ def encode_positions(positions: list[int]) -> bytes:
     return _PACK_UINT(len(deltas)) + dumps(deltas, 2)
 
 
+def _positions_values(values: list[Any], counts: array, places: array) -> list[bytes]:
+    """Encode a block's postings' positions (an int for one position, else a list), noting each raw."""
+    one, encoded = ONE_POSITION, []
+    for value in values:
+        if type(value) is int:
+            counts.append(1)
+            places.append(value)
+            encoded.append(one.get(value) or encode_positions([value]))
+        else:
+            counts.append(len(value))
+            places.extend(value)
+            encoded.append(encode_positions(value))
+    return encoded
+
+
 def _encode(self: Any, poslist: list[int]) -> bytes:
     return encode_positions(poslist)
 
@@ -59,14 +74,17 @@ def install() -> None:
         Positions.encode = _encode  # type: ignore[method-assign]
 
 
-def write_term(fieldwriter: Any, tbytes: bytes, postings: list[Any], lengths: Any, codec: Any, start: int) -> int:
+def write_term(fieldwriter: Any, tbytes: bytes, postings: list[Any], lengths: Any, codec: Any, start: int,
+               positions: bool = False) -> int:
     """Write one term's postings (at offset start of the postings file) and its term info as W3FieldWriter and
     W3PostingsWriter write them, block by block, in one write; return the offset after them.
 
     The differences, all read by Whoosh's reader as its own: a block's data is pickled with DATA_PROTOCOL, a
     block whose pickle is shorter than COMPRESS_FROM bytes is stored uncompressed (its block info says so), where
     Whoosh compresses every block, and the others are compressed with a small zlib window; and the term's ids and
-    weights follow its last block as raw arrays (postarrays.py), inside the extent its term info records.
+    weights follow its last block as raw arrays (postarrays.py), inside the extent its term info records. With
+    `positions`, each posting's value is its positions (one int, or a list of them) rather than their encoding:
+    they are encoded here, and written raw too, before the ids.
     """
     postfile = fieldwriter._postfile
     fixed = fieldwriter._format.fixed_value_size()
@@ -75,10 +93,13 @@ def write_term(fieldwriter: Any, tbytes: bytes, postings: list[Any], lengths: An
     out = [WHOOSH3_HEADER_MAGIC]
     count = len(postings) // 3
     all_ids, all_weights = array("I"), array("f")
+    counts, places = array("I"), array("I")
     for at in range(0, count, limit):
         ids = array("I", postings[3 * at:3 * (at + limit):3])
         raw = postings[3 * at + 1:3 * (at + limit):3]
         block_values = postings[3 * at + 2:3 * (at + limit):3]
+        if positions:
+            block_values = _positions_values(block_values, counts, places)
         size = len(ids)
         stored = array("f", raw)
         all_ids += ids
@@ -121,6 +142,8 @@ def write_term(fieldwriter: Any, tbytes: bytes, postings: list[Any], lengths: An
         head = dumps((size, ids[-1], maxweight, comp, length_to_byte(minlength), length_to_byte(maxlength)), 2)
         blocklength = len(head) + len(data)
         out += (pack_int(-blocklength if at + limit >= count else blocklength), head, data)
+    if positions:
+        out.append(postarrays.positions_tail(counts, places))
     out.append(postarrays.tail(all_ids, all_weights))  # after the last block, where Whoosh stops reading
     written = b"".join(out)
     postfile.write(written)

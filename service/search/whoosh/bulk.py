@@ -24,7 +24,7 @@ from whoosh.util import random_name
 from whoosh.writing import SegmentWriter
 
 from service.search.whoosh import postarrays
-from service.search.whoosh.blocks import ONE_POSITION, encode_positions, write_term
+from service.search.whoosh.blocks import write_term
 from service.search.whoosh.schema import TABLE_SKIPS, ShapeTokenizer
 
 _POSTING_BYTES = 60  # a posting's estimated memory beside its value's bytes (three list slots, a value object)
@@ -178,9 +178,10 @@ class BulkSegmentWriter(SegmentWriter):
                     column = f"_{name}_len"
                     lengths = pdr.column_reader(column, LENGTHS_COLUMN).load() if pdr.has_column(column) else None
                 tbytes = term.encode("utf-8") if isinstance(term, str) else term
-                offset = write_term(fieldwriter, tbytes, postings, lengths, self.codec, offset)
+                positions = name in self._fast
+                offset = write_term(fieldwriter, tbytes, postings, lengths, self.codec, offset, positions)
                 count = len(postings) // 3
-                terms.add(name, tbytes, offset - 8 * count, count)  # its arrays end the term's extent
+                terms.add(name, tbytes, offset - 8 * count, count, positions)  # its arrays end the term's extent
             if last is not None:
                 fieldwriter.finish_field()
         finally:
@@ -194,15 +195,14 @@ def _add_positions(terms: dict[Any, list[Any]], found: dict[str, list[int]], doc
                    pool: TermPool) -> int:
     """Add a text's postings from its term positions (Positions.word_values' values); return its length."""
     length = size = 0
-    one = ONE_POSITION
     for term, positions in found.items():
         freq = len(positions)
         length += freq
         if freq == 1:
-            value = one.get(positions[0]) or encode_positions(positions)
+            value: Any = positions[0]  # encoded when the term is written (blocks.write_term), and kept raw too
         else:
-            value = encode_positions(positions)
-            size += len(value)
+            value = positions
+            size += 8 * freq + 56
         weight = freq if boost == 1.0 else freq * boost  # Whoosh's weight is float(freq) * boost: written so
         entry = terms.get(term)
         if entry is None:

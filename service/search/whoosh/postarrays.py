@@ -36,6 +36,11 @@ def tail(ids: array, weights: array) -> bytes:
     return ids.tobytes() + weights.tobytes()
 
 
+def positions_tail(counts: array, positions: array) -> bytes:
+    """Return the bytes written before the ids of a field with positions: every position, then each posting's count."""
+    return positions.tobytes() + counts.tobytes()
+
+
 def mark(segment: Any, storage: Any) -> None:
     """Say of a segment being written that its terms carry their arrays."""
     segment.create_file(storage, EXT).close()
@@ -61,13 +66,16 @@ class TermTableWriter:
     def __init__(self, skip: frozenset[str]) -> None:
         self._skip = skip  # fields Whoosh looks up itself (unique keys, numbers): never read as arrays
         self._fields: set[str] = set()
+        self._positions: set[str] = set()  # fields whose terms carry their raw positions too
         self._hashes, self._checks, self._starts, self._counts = array("Q"), array("I"), array("Q"), array("I")
 
-    def add(self, field: str, btext: bytes, start: int, count: int) -> None:
-        """Record a term whose arrays start at `start` in the postings file."""
+    def add(self, field: str, btext: bytes, start: int, count: int, positions: bool = False) -> None:
+        """Record a term whose arrays start at `start` in the postings file (its positions before them)."""
         if field in self._skip:
             return
         self._fields.add(field)
+        if positions:
+            self._positions.add(field)
         hashed, check = term_key(field, btext)
         self._hashes.append(hashed)
         self._checks.append(check)
@@ -81,7 +89,7 @@ class TermTableWriter:
         ordered = hashes[order]
         if len(ordered) > 1 and bool((ordered[1:] == ordered[:-1]).any()):
             return
-        head = _TABLE_MAGIC + ",".join(sorted(self._fields)).encode("utf-8") + b"\n"
+        head = _TABLE_MAGIC + (",".join(sorted(self._fields)) + "|" + ",".join(sorted(self._positions))).encode() + b"\n"
         parts = [ordered, np.frombuffer(self._checks, dtype=np.uint32)[order],
                  np.frombuffer(self._starts, dtype=np.uint64)[order],
                  np.frombuffer(self._counts, dtype=np.uint32)[order]]
@@ -95,11 +103,13 @@ class TermTableWriter:
 class TermTable:
     """A segment's term table in memory: which fields it covers, and its sorted hashes with what each points at."""
 
-    __slots__ = ("checks", "counts", "fields", "hashes", "starts")
+    __slots__ = ("checks", "counts", "fields", "hashes", "positions", "starts")
 
     def __init__(self, raw: bytes) -> None:
         line = raw.index(b"\n")
-        self.fields = frozenset(raw[len(_TABLE_MAGIC):line].decode("utf-8").split(",")) - {""}
+        fields, _, positions = raw[len(_TABLE_MAGIC):line].decode("utf-8").partition("|")
+        self.fields = frozenset(fields.split(",")) - {""}
+        self.positions = frozenset(positions.split(",")) - {""}
         body = raw[line + 1:]
         n = len(body) // 24
         self.hashes = np.frombuffer(body, np.uint64, n, 0)
@@ -171,3 +181,21 @@ def frequency(leaf: Any, field: str, btext: bytes) -> int:
         return int(leaf.term_info(field, btext).doc_frequency())
     except TermNotFound:
         return 0
+
+
+def read_positions(leaf: Any, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray] | None:
+    """Return a term's segment-local ids and, per posting, its positions as (id << 32 | position) keys, ascending;
+    None when the segment keeps no raw positions for the field (or does not hold the term: then both are empty)."""
+    terms = table(leaf)
+    if terms is None or field not in terms.positions:
+        return None
+    found = terms.find(field, btext)
+    if found is None:
+        return np.empty(0, np.uint32), np.empty(0, np.uint64)
+    start, count = found
+    postfile = leaf._terms._postfile
+    ids = np.frombuffer(postfile.get(start, 4 * count), _IDS, count)
+    counts = np.frombuffer(postfile.get(start - 4 * count, 4 * count), _IDS, count)
+    total = int(counts.sum())
+    places = np.frombuffer(postfile.get(start - 4 * count - 4 * total, 4 * total), _IDS, total)
+    return ids, (np.repeat(ids.astype(np.uint64), counts) << np.uint64(32)) | places.astype(np.uint64)
