@@ -89,7 +89,8 @@ class TermTableWriter:
         ordered = hashes[order]
         if len(ordered) > 1 and bool((ordered[1:] == ordered[:-1]).any()):
             return
-        head = _TABLE_MAGIC + (",".join(sorted(self._fields)) + "|" + ",".join(sorted(self._positions))).encode() + b"\n"
+        fields = ",".join(sorted(self._fields)) + "|" + ",".join(sorted(self._positions))
+        head = _TABLE_MAGIC + fields.encode("utf-8") + b"\n"
         parts = [ordered, np.frombuffer(self._checks, dtype=np.uint32)[order],
                  np.frombuffer(self._starts, dtype=np.uint64)[order],
                  np.frombuffer(self._counts, dtype=np.uint32)[order]]
