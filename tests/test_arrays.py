@@ -62,6 +62,22 @@ def test_arrays_rank_and_score_as_whoosh_does(generated: Any) -> None:
         assert compared > 150  # the queries really were scored both ways
 
 
+def test_a_word_scored_again_comes_from_the_union_cache_with_the_same_scores(generated: Any) -> None:
+    with generated.app_context():
+        ix = generated.extensions["broadsheet.index"].get()
+        posts = ix.allowed("post", PostFilter())
+        scorer = arrays.ArrayScorer(ix._searcher.reader(), ix._searcher, ix.docsets())  # empty caches
+        plan = ix.planner().plan(parse_user_query(vocabulary(seed=11).content_words[0]), True)
+        first = scorer.top(plan.exact, posts, 10)
+        assert len(scorer._unions) >= 1  # the word in every field, joined once
+        held = dict(scorer._unions)
+        assert scorer.top(plan.exact, posts, 10) == first
+        assert all(scorer._unions[k] is v for k, v in held.items())  # served from the cache, not made again
+        fresh = arrays.ArrayScorer(ix._searcher.reader(), ix._searcher, ix.docsets())
+        fresh._unions = type(fresh._unions)(0, getsizeof=lambda found: 1)  # a cache that keeps nothing
+        assert fresh.top(plan.exact, posts, 10) == first
+
+
 def test_the_word_order_bonus_is_left_out_only_above_the_threshold(make_app: Any, content_dir: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     write_post(content_dir, "2024-01-01-apart.md", "title: One",
