@@ -6,7 +6,9 @@ import io
 import pickle
 from pathlib import Path
 
-from service.search.whoosh.storage import _MappedReader
+from whoosh.filedb.structfile import BufferFile
+
+from service.search.whoosh.storage import _MappedBufferFile, _MappedReader, read_at
 
 
 def test_mapped_reader_reads_like_a_file_without_copying_the_whole_view() -> None:
@@ -37,6 +39,10 @@ def test_pread_view_slices_like_bytes(tmp_path) -> None:  # type: ignore[no-unty
             assert view[start:stop] == data[start:stop], (start, stop)
         reader = _MappedReader(view)
         assert reader.read(4) == data[:4] and reader.seek(-2, 2) == len(data) - 2 and reader.read() == data[-2:]
+        for start, length in ((0, 10), (250, 50), (1020, 10), (1024, 4), (3, 0)):  # exact reads stop at the end
+            assert view.exact(start, length) == data[start:start + length], (start, length)
+            assert read_at(_MappedBufferFile(view), start, length) == data[start:start + length]
+        assert read_at(BufferFile(data), 250, 50) == data[250:300]  # a file Whoosh opened itself
     finally:
         os.close(fd)
 

@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 from whoosh.reading import TermNotFound
 
+from service.search.whoosh.storage import read_at
+
 EXT = ".bsa"  # an empty file in a segment whose terms carry their arrays (inside the compound file, if any)
 TABLE_EXT = ".bst"  # the segment's term table (fields listed in its first line, then the four arrays)
 _IDS, _WEIGHTS = np.dtype("=u4"), np.dtype("=f4")  # the writer's own byte order: a build is read where written
@@ -160,7 +162,7 @@ def read(leaf: Any, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray] |
         if found is None:
             return None
         start, count = found
-        raw = leaf._terms._postfile.get(start, 8 * count)
+        raw = read_at(leaf._terms._postfile, start, 8 * count)
         return np.frombuffer(raw, _IDS, count), np.frombuffer(raw, _WEIGHTS, count, 4 * count)
     try:
         info = leaf.term_info(field, btext)
@@ -170,7 +172,7 @@ def read(leaf: Any, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray] |
     if isinstance(length, tuple):  # W3TermInfo.from_bytes leaves the length as struct.unpack's tuple
         length = length[0]
     count = info.doc_frequency()
-    raw = leaf._terms._postfile.get(offset + length - 8 * count, 8 * count)
+    raw = read_at(leaf._terms._postfile, offset + length - 8 * count, 8 * count)
     return np.frombuffer(raw, _IDS, count), np.frombuffer(raw, _WEIGHTS, count, 4 * count)
 
 
@@ -197,8 +199,8 @@ def read_positions(leaf: Any, field: str, btext: bytes) -> tuple[np.ndarray, np.
         return np.empty(0, np.uint32), np.empty(0, np.uint64)
     start, count = found
     postfile = leaf._terms._postfile
-    ids = np.frombuffer(postfile.get(start, 4 * count), _IDS, count)
-    counts = np.frombuffer(postfile.get(start - 4 * count, 4 * count), _IDS, count)
+    raw = read_at(postfile, start - 4 * count, 8 * count)  # the counts, then the ids
+    counts, ids = np.frombuffer(raw, _IDS, count), np.frombuffer(raw, _IDS, count, 4 * count)
     total = int(counts.sum())
-    places = np.frombuffer(postfile.get(start - 4 * count - 4 * total, 4 * total), _IDS, total)
+    places = np.frombuffer(read_at(postfile, start - 4 * count - 4 * total, 4 * total), _IDS, total)
     return ids, (np.repeat(ids.astype(np.uint64), counts) << np.uint64(32)) | places.astype(np.uint64)

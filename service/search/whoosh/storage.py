@@ -53,6 +53,22 @@ class _PreadView:
         return chunk[: stop - start]
 
 
+    def exact(self, start: int, length: int) -> bytes:
+        """Return length bytes from start in one pread of exactly them (no read-ahead, no chunk kept)."""
+        stop = min(self._length, start + length)
+        return os.pread(self._fd, stop - start, self._offset + start) if stop > start else b""
+
+
+def read_at(f: Any, position: int, length: int) -> bytes:
+    """Read length bytes at position of a segment's sub-file: exactly those with one pread where it is read with
+    pread (a term's raw arrays are read whole, once: a read-ahead chunk there is only a larger copy), else as
+    Whoosh reads it."""
+    view = getattr(f, "_buf", None)
+    if isinstance(view, _PreadView):
+        return view.exact(position, length)
+    return bytes(f.get(position, length))
+
+
 class _MappedReader:
     """A read-only file over a view (a memoryview or a _PreadView): reads copy only what they return."""
 
