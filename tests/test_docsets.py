@@ -86,6 +86,15 @@ def test_match_counts_equal_whoosh_walking_the_query(many_posts: Any) -> None:
         assert set(Bits(sets.matches(q))) == set(searcher.docs_for_query(q)), q
 
 
+def test_a_terms_ids_are_its_bitset_as_an_array(many_posts: Any) -> None:
+    index = _index(many_posts)
+    sets = index.docsets()
+    for field, text in [("body", "heron"), ("title", "storm"), ("titlekey", "nothing like it"), ("words", "the"),
+                        ("body", "no-such-word"), ("no-such-field", "heron")]:
+        assert sets.term_ids(field, text).tolist() == list(Bits(sets.term(field, text))), (field, text)
+    assert len(sets.term_ids("body", "heron")) > 0
+
+
 def _random_exclusions(index: Any, count: int) -> list[tuple[Any, Any]]:
     rng = random.Random(11)
     words = [w for w in index.words.terms if w.isalpha() and len(w) > 3 and stems(w)]

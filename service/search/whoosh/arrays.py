@@ -177,7 +177,9 @@ class ArrayScorer:
             ids, scores = self._term(q.fieldname, q.text)
             return (ids, scores * q.boost) if q.boost != 1.0 else (ids, scores)
         if isinstance(q, wq.ConstantScoreQuery):
-            ids = _ids_of(self._docsets.matches(q.child))
+            child = q.child  # one term (the title bonuses): its kept ids, without a round trip through a bitset
+            ids = self._docsets.term_ids(child.fieldname, child.text) if type(child) is wq.Term else \
+                _ids_of(self._docsets.matches(child))
             return ids, np.full(len(ids), float(q.score))
         if isinstance(q, wq.AndNot):
             ids, scores = self._eval(q.a)

@@ -235,6 +235,12 @@ class DocSets:
             self._ids[(field, btext)] = read[0]
         return read
 
+    def term_ids(self, field: str, text: Any) -> np.ndarray:
+        """Return the live document numbers holding one term, ascending (the term's bitset, as an array)."""
+        if field not in self._schema:
+            return _NO_POSTINGS[0]
+        return self.ids(field, self._schema[field].to_bytes(text) if isinstance(text, str) else text)
+
     def term(self, field: str, text: Any) -> int:
         """Return the bitset of the live documents holding one term."""
         key = (field, text)
