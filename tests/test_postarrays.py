@@ -80,6 +80,20 @@ def test_the_term_table_finds_every_term_whoosh_holds(
         ix.close()
 
 
+def test_readers_of_one_segment_share_its_table(tmp_path: Path, segment_documents: list[dict[str, Any]]) -> None:
+    _write(tmp_path / "bulk", segment_documents[:20])
+    ix = index.open_dir(str(tmp_path / "bulk"))
+    try:
+        with ix.reader() as one, ix.reader() as two:  # as two threads' searchers of a build hold two readers
+            (first, _), = one.leaf_readers()
+            (second, _), = two.leaf_readers()
+            assert first is not second
+            assert postarrays.table(first) is not None
+            assert postarrays.table(first) is postarrays.table(second)
+    finally:
+        ix.close()
+
+
 def test_a_table_whose_terms_share_a_hash_is_not_written(
     tmp_path: Path, segment_documents: list[dict[str, Any]],
 ) -> None:

@@ -28,10 +28,12 @@ from whoosh.reading import TermNotFound
 from service.search.whoosh.storage import read_at
 
 EXT = ".bsa"  # an empty file in a segment whose terms carry their arrays (inside the compound file, if any)
-TABLE_EXT = ".bst"  # the segment's term table (fields listed in its first line, then the four arrays)
+TABLE_EXT = ".bst"  # the segment's term table (its fields and those with positions on the first line, then arrays)
 _IDS, _WEIGHTS = np.dtype("=u4"), np.dtype("=f4")  # the writer's own byte order: a build is read where written
 _TABLE_MAGIC = b"BST1 "
 _LOAD_LOCK = threading.Lock()
+TABLES_KEPT = 16  # segments whose tables a process keeps (a build has one or two, plus an edit's)
+_TABLES: dict[str, TermTable | None] = {}
 
 
 def tail(ids: array, weights: array) -> bytes:
@@ -132,26 +134,40 @@ class TermTable:
 
 
 def table(leaf: Any) -> TermTable | None:
-    """Return a segment reader's term table (loaded on first use and kept with the reader), or None if it has none."""
+    """Return a segment reader's term table, or None if it has none.
+
+    Loaded once per process and segment (every thread has its own readers of a build: one copy each would be
+    four tables a worker), found again by the segment's id, which is never reused for other contents; the
+    tables of the last few segments opened are kept, so older builds' go with them.
+    """
     found = getattr(leaf, "_bs_table", False)
     if found is not False:
         return found
-    if getattr(leaf, "_segment", None) is None or getattr(leaf, "_storage", None) is None:
+    segment, storage = getattr(leaf, "_segment", None), getattr(leaf, "_storage", None)
+    if segment is None or storage is None:
         return None
+    key = segment.segment_id()
     with _LOAD_LOCK:  # one load per segment, however many threads ask at once
-        found = getattr(leaf, "_bs_table", False)
-        if found is False:
-            found = None
-            name = leaf._segment.make_filename(TABLE_EXT)
-            if leaf._storage.file_exists(name):
-                f = leaf._storage.open_file(name)
-                try:
-                    raw = f.read()
-                finally:
-                    f.close()
-                found = TermTable(raw) if raw.startswith(_TABLE_MAGIC) else None
-            leaf._bs_table = found
+        if key in _TABLES:
+            found = _TABLES[key]
+        else:
+            found = _TABLES[key] = _load_table(segment, storage)
+            while len(_TABLES) > TABLES_KEPT:
+                _TABLES.pop(next(iter(_TABLES)))
+        leaf._bs_table = found
     return found
+
+
+def _load_table(segment: Any, storage: Any) -> TermTable | None:
+    name = segment.make_filename(TABLE_EXT)
+    if not storage.file_exists(name):
+        return None
+    f = storage.open_file(name)
+    try:
+        raw = f.read()
+    finally:
+        f.close()
+    return TermTable(raw) if raw.startswith(_TABLE_MAGIC) else None
 
 
 def read(leaf: Any, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray] | None:
