@@ -12,7 +12,7 @@ from bench.corpus import generate, vocabulary
 from service.search import PostFilter
 from service.search.query import parse_user_query
 from service.search.whoosh import arrays, reader
-from service.search.whoosh.docsets import Bits
+from service.search.whoosh.bits import Bits
 from tests.helpers import indexed_app, write_post
 
 POSTS = 400  # several posting blocks per common word, and a multi-segment build with an incremental update on top

@@ -13,7 +13,7 @@ from whoosh.query import And, Term
 from whoosh.query import AndNot as WhooshAndNot
 
 from service.search import PostFilter, SearchRequest
-from service.search.whoosh.docsets import Bits, bits_of
+from service.search.whoosh.bits import Bits
 from service.search.whoosh.matching import AndNot
 from service.search.whoosh.planner import any_field, filter_query
 from service.search.whoosh.schema import stems
@@ -22,14 +22,6 @@ from tests.helpers import REPO, indexed_app
 
 def _index(app: Any) -> Any:
     return app.extensions["broadsheet.index"].get()
-
-
-def test_bits_hold_exactly_their_documents() -> None:
-    docnums = {0, 7, 8, 63, 64, 1000}
-    bits = Bits.of(docnums)
-    assert list(bits) == sorted(docnums) and len(bits) == len(docnums)
-    assert all(n in bits for n in docnums) and not any(n in bits for n in (1, 9, 65, 999, 1001, 50_000))
-    assert bits_of([]) == 0 and list(Bits(0)) == []
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from whoosh.query import Phrase
 
 from service.indexing import reindex
 from service.search.whoosh import phrases, postarrays
-from service.search.whoosh.docsets import Bits, bits_of
+from service.search.whoosh.bits import Bits, bits_of
 from tests.helpers import indexed_app, write_post
 
 WORDS = ["heron", "tide", "lantern", "storm", "keeper"]

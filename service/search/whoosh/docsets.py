@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import bisect
 import threading
-from collections.abc import Iterable, Iterator
 from contextlib import suppress
 from datetime import datetime
 from datetime import time as dtime
@@ -18,11 +17,11 @@ from typing import Any
 import numpy as np
 from cachetools import LRUCache
 from whoosh import query as wq
-from whoosh.idsets import DocIdSet
 from whoosh.matching.wrappers import FilterMatcher
 
 from service.search.models import PostFilter
 from service.search.whoosh import phrases, postarrays
+from service.search.whoosh.bits import Bits, bits_from_ids, bits_of
 
 VALUE_FIELDS = ("kind", "category", "tag", "author", "year", "month")
 TERM_CACHE_BITS = 64_000_000  # bits of term bitsets kept per build (8 MB): common words repeat in real query logs
@@ -35,85 +34,6 @@ TERM_CACHE_BITS = 64_000_000  # bits of term bitsets kept per build (8 MB): comm
 IDS_CACHE_BYTES = 8 * 1024 * 1024
 RECENT_POSTINGS = 256
 Postings = tuple[np.ndarray, np.ndarray]  # a term's live document numbers (ascending) and their weights
-
-
-class Bits(DocIdSet):
-    """A bitset of document numbers that Whoosh accepts as a filter or mask (membership is O(1))."""
-
-    __slots__ = ("value", "_bytes", "_len")
-
-    def __init__(self, value: int = 0) -> None:
-        self.value = value
-        self._bytes: bytes | None = None
-        self._len: int | None = None
-
-    @classmethod
-    def of(cls, docnums: Iterable[int]) -> Bits:
-        return cls(bits_of(docnums))
-
-    def __contains__(self, docnum: object) -> bool:
-        if self._bytes is None:
-            self._bytes = self.value.to_bytes((self.value.bit_length() + 7) // 8, "little")
-        n = int(docnum)  # type: ignore[call-overload]
-        at = n >> 3
-        return at < len(self._bytes) and bool(self._bytes[at] >> (n & 7) & 1)
-
-    def __len__(self) -> int:
-        if self._len is None:
-            self._len = self.value.bit_count()
-        return self._len
-
-    def __bool__(self) -> bool:
-        return self.value != 0
-
-    def __iter__(self) -> Iterator[int]:
-        """Yield the document numbers in ascending order."""
-        value, base = self.value, 0
-        raw = value.to_bytes((value.bit_length() + 7) // 8, "little")
-        for at, byte in enumerate(raw):
-            if byte:
-                base = at << 3
-                for bit in range(8):
-                    if byte >> bit & 1:
-                        yield base + bit
-
-    def __and__(self, other: Any) -> Bits:
-        return Bits(self.value & other.value)
-
-    def __or__(self, other: Any) -> Bits:
-        return Bits(self.value | other.value)
-
-    def __sub__(self, other: Any) -> Bits:
-        return Bits(self.value & ~other.value)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Bits) and other.value == self.value
-
-    def __hash__(self) -> int:
-        return hash(self.value)
-
-    def copy(self) -> Bits:
-        return Bits(self.value)
-
-
-def bits_of(docnums: Iterable[int]) -> int:
-    """Return the bitset int with a bit set for each document number."""
-    found = sorted(docnums)
-    if not found:
-        return 0
-    raw = bytearray((found[-1] >> 3) + 1)
-    for n in found:
-        raw[n >> 3] |= 1 << (n & 7)
-    return int.from_bytes(raw, "little")
-
-
-def bits_from_ids(ids: np.ndarray) -> int:
-    """Return the bitset int of ascending document numbers (numpy packs the bits; a Python loop took 30x longer)."""
-    if not len(ids):
-        return 0
-    flags = np.zeros(int(ids[-1]) + 1, dtype=bool)
-    flags[ids] = True
-    return int.from_bytes(np.packbits(flags, bitorder="little").tobytes(), "little")
 
 
 def _postings(matcher: Any) -> tuple[list[int], list[float]]:

@@ -16,7 +16,7 @@ from service.search import facets
 from service.search.hits import shape_hit
 from service.search.models import PostFilter, SearchRequest, SearchResult
 from service.search.query import UserQuery, parse_user_query
-from service.search.whoosh.docsets import Bits
+from service.search.whoosh.bits import Bits
 
 if TYPE_CHECKING:
     from service.search.whoosh.planner import Plan

@@ -20,7 +20,8 @@ from service.search.models import Manifest, Page, PostFilter, SearchRequest, Sea
 from service.search.shared import per_build
 from service.search.site_store import SiteView, site_view
 from service.search.whoosh import arrays, execute, scoring, storage
-from service.search.whoosh.docsets import Bits, DocSets
+from service.search.whoosh.bits import Bits
+from service.search.whoosh.docsets import DocSets
 from service.search.whoosh.planner import MAX_COMPLETIONS, Or, Planner, filter_query
 from service.search.whoosh.schema import COMMON_WORDS, FUNCTION_STEMS, typed_words
 from service.search.whoosh.writer import SIDE_FILE, read_vocabularies
