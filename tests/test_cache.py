@@ -6,7 +6,9 @@ import os
 import sqlite3
 from pathlib import Path
 
-from service.content.cache import ParseCache, file_key, file_keys
+import pytest
+
+from service.content.cache import BodyMissing, ParseCache, file_key, file_keys, read_body
 from service.content.files import SourceFile
 from service.content.loader import load_content
 from service.content.models import BODY_FIELDS
@@ -95,3 +97,27 @@ def test_a_missing_body_is_only_a_miss(content_dir: Path, tmp_path: Path) -> Non
     assert summary.posts == 3 and summary.parsed == 3, summary.line()
     fresh = reindex(content_dir, tmp_path / "fresh", full=True)
     assert summary.build_id == fresh.build_id
+
+
+def test_bodies_are_read_through_one_kept_connection_until_the_cache_is_replaced(tmp_path: Path) -> None:
+    from service.content import cache as cache_module
+
+    def write(body: dict[str, str]) -> None:
+        with ParseCache(tmp_path / "cache") as cache:
+            cache.put_many({"k": ({"head": 1}, body)})
+
+    path = tmp_path / "cache" / ParseCache.FILE
+    write({"text": "first"})
+    assert read_body(path, "k") == {"text": "first"}
+    kept = cache_module._READERS.db[3]
+    assert read_body(path, "k") == {"text": "first"} and cache_module._READERS.db[3] is kept
+    ParseCache.discard(tmp_path / "cache")  # a new cache file at the same path, as a rebuild writes
+    write({"text": "second"})
+    assert read_body(path, "k") == {"text": "second"}
+    assert cache_module._READERS.db[3] is not kept
+    with pytest.raises(BodyMissing):
+        read_body(path, "no-such-key")
+    ParseCache.discard(tmp_path / "cache")
+    with pytest.raises(BodyMissing):  # no cache at all: reported, and no empty database made in its place
+        read_body(path, "k")
+    assert not path.exists()

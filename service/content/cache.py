@@ -10,12 +10,14 @@ Anything wrong with the cache is only a miss: a damaged file is rebuilt, a torn 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import hashlib
 import os
 import pickle
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -211,18 +213,55 @@ class BodyMissing(LookupError):
     """A cached post's body could not be read back: the build stops rather than serve a post without it."""
 
 
+_READERS = threading.local()  # this thread's connection for read_body: (process id, path, file identity, connection)
+
+
+def _body_reader(path: Path) -> sqlite3.Connection:
+    """Return this thread's open connection to a cache for reading bodies, opening it when none is open to the
+    file now at path.
+
+    A full build over a warm cache reads every body, one at a time: opening a connection for each took 595 us
+    against 18 for the query (10,000 posts: 6 s). One per thread and process (a connection must not cross a
+    fork or be shared by threads), checked against the file's identity, so a cache replaced at the same path
+    (a full rebuild in a long-lived process) is not read through a connection to the old one.
+    """
+    stat = os.stat(path)
+    identity = (stat.st_dev, stat.st_ino)
+    found = getattr(_READERS, "db", None)
+    if found is not None and found[0] == os.getpid() and found[1] == path and found[2] == identity:
+        return found[3]
+    _forget_body_reader()
+    db = sqlite3.connect(path, timeout=30)
+    _READERS.db = (os.getpid(), path, identity, db)
+    return db
+
+
+def _forget_body_reader() -> None:
+    found = getattr(_READERS, "db", None)
+    _READERS.db = None
+    if found is not None and found[0] == os.getpid():
+        with contextlib.suppress(sqlite3.Error):
+            found[3].close()
+
+
+def _body_row(path: Path, key: str) -> Any:
+    # every row fetched, so the statement is done and holds no read lock on the cache between reads
+    rows = _body_reader(path).execute("SELECT value FROM bodies WHERE key = ?", (key,)).fetchall()
+    return rows[0] if rows else None
+
+
 def read_body(path: Path, key: str) -> dict[str, Any]:
     """Read one cached body (a post read from the cache asks for it on first use of a body field)."""
     try:
-        db = sqlite3.connect(path, timeout=30)
         try:
-            row = db.execute("SELECT value FROM bodies WHERE key = ?", (key,)).fetchone()
-        finally:
-            db.close()
+            row = _body_row(path, key)
+        except sqlite3.Error:
+            _forget_body_reader()  # a kept connection gone bad: once more with a fresh one
+            row = _body_row(path, key)
         if row is None:
             raise BodyMissing(key)
         body = pickle.loads(row[0])  # noqa: S301 - our own cache, inside the index folder
-    except (sqlite3.Error, pickle.UnpicklingError, EOFError) as exc:
+    except (OSError, sqlite3.Error, pickle.UnpicklingError, EOFError) as exc:
         raise BodyMissing(key) from exc
     if not isinstance(body, dict):
         raise BodyMissing(key)

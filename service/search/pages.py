@@ -129,9 +129,9 @@ class Pages:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def __del__(self) -> None:
+    def __del__(self, _close: Any = os.close) -> None:  # bound now: at interpreter exit `os` may be gone
         for fd in getattr(self, "_fds", {}).values():
-            os.close(fd)
+            _close(fd)
 
 
 _FILE_BITS, _LENGTH_BITS = 8, 40
