@@ -29,6 +29,7 @@ from service.search.whoosh.schema import TABLE_SKIPS, ShapeTokenizer
 
 _POSTING_BYTES = 60  # a posting's estimated memory beside its value's bytes (three list slots, a value object)
 _TERM_BYTES = 200  # a term's estimated memory (its key, a dict slot, a list)
+_LIST_BYTES = 56  # an empty list's memory (a posting's positions, when it has more than one; 8 bytes each beside)
 _LENGTH = struct.Struct("<I")  # before each record of a run
 Record = tuple[str, Any, list[Any]]  # field, term (str or bytes), postings (docnum, weight, value, docnum, ...)
 
@@ -202,7 +203,7 @@ def _add_positions(terms: dict[Any, list[Any]], found: dict[str, list[int]], doc
             value: Any = positions[0]  # encoded when the term is written (blocks.write_term), and kept raw too
         else:
             value = positions
-            size += 8 * freq + 56
+            size += _LIST_BYTES + 8 * freq
         weight = freq if boost == 1.0 else freq * boost  # Whoosh's weight is float(freq) * boost: written so
         entry = terms.get(term)
         if entry is None:

@@ -125,11 +125,17 @@ class DocSets:
                 self._recent[key] = weights
         return ids
 
+    def _btext(self, field: str, text: Any) -> bytes | None:
+        """Return a term's bytes as its field indexes them, or None when the schema has no such field."""
+        if field not in self._schema:
+            return None
+        return self._schema[field].to_bytes(text) if isinstance(text, str) else text
+
     def frequency(self, field: str, text: Any) -> int:
         """Return how many documents hold a term, deleted ones included, as Whoosh's doc_frequency counts them."""
-        if field not in self._schema:
+        btext = self._btext(field, text)
+        if btext is None:
             return 0
-        btext = self._schema[field].to_bytes(text) if isinstance(text, str) else text
         return sum(postarrays.frequency(sub, field, btext) for sub, _, _ in self._leaves)
 
     def _read(self, field: str, btext: bytes) -> Postings:
@@ -157,9 +163,8 @@ class DocSets:
 
     def term_ids(self, field: str, text: Any) -> np.ndarray:
         """Return the live document numbers holding one term, ascending (the term's bitset, as an array)."""
-        if field not in self._schema:
-            return _NO_POSTINGS[0]
-        return self.ids(field, self._schema[field].to_bytes(text) if isinstance(text, str) else text)
+        btext = self._btext(field, text)
+        return _NO_POSTINGS[0] if btext is None else self.ids(field, btext)
 
     def term(self, field: str, text: Any) -> int:
         """Return the bitset of the live documents holding one term."""
@@ -168,10 +173,8 @@ class DocSets:
             found = self._terms.get(key)
         if found is not None:
             return found
-        value = 0
-        if field in self._schema:
-            btext = self._schema[field].to_bytes(text) if isinstance(text, str) else text
-            value = bits_from_ids(self.ids(field, btext))
+        btext = self._btext(field, text)
+        value = 0 if btext is None else bits_from_ids(self.ids(field, btext))
         with self._lock, suppress(ValueError):
             self._terms[key] = value
         return value
