@@ -7,6 +7,7 @@ compared with the served build's and the difference appended to the history (wri
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,10 +30,13 @@ def read_inventory(build_dir: Path | None) -> dict[str, dict[str, Any]] | None:
     return found if isinstance(found, dict) else None
 
 
-def diff(old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """The changes from one inventory to the next: added, updated and removed items, by key."""
+def diff(old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]],
+         keys: Collection[str] | None = None) -> list[dict[str, Any]]:
+    """The changes from one inventory to the next: added, updated and removed items, by key.
+
+    keys: the only keys that can differ, when the caller knows them (a patched build): the rest is not compared."""
     changes = []
-    for key in sorted(old.keys() | new.keys()):
+    for key in sorted(old.keys() | new.keys() if keys is None else keys):
         before, after = old.get(key), new.get(key)
         if before is not None and after is not None and before.get("print") == after.get("print"):
             continue
@@ -44,17 +48,18 @@ def diff(old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]) -> list
 
 
 def record(index_dir: Path, previous: Path | None, build_id: str, inventory: dict[str, dict[str, Any]],
-           before: dict[str, dict[str, Any]] | None = None) -> dict[str, Any] | None:
+           before: dict[str, dict[str, Any]] | None = None,
+           keys: Collection[str] | None = None) -> dict[str, Any] | None:
     """Append the build's changes to the history and return the event; None when the served build did not change.
 
-    before: the previous build's inventory when the caller has read it already."""
+    before: the previous build's inventory when the caller has read it already; keys: as for diff."""
     history = read_history(index_dir)
     previous_id = previous.name if previous is not None else None
     if previous_id == build_id:
         return None
     before = before if before is not None else read_inventory(previous) or {}
     event = {"build_id": build_id, "previous_build_id": previous_id,
-             "created_at": datetime.now(UTC).isoformat(timespec="seconds"), "changes": diff(before, inventory)}
+             "created_at": datetime.now(UTC).isoformat(timespec="seconds"), "changes": diff(before, inventory, keys)}
     write_json_atomic(IndexLayout(index_dir).changes, [*history, event][-KEEP:])
     return event
 

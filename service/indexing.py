@@ -288,13 +288,13 @@ def _build(content_dir: Path, index_dir: Path, preview: bool, progress: Callable
 
 def _publish_build(index_dir: Path, target: Path, base: Path | None, build_id: str,
                    inventory: dict[str, dict[str, Any]], record: SourceRecord,
-                   before: dict[str, dict[str, Any]] | None = None) -> None:
+                   before: dict[str, dict[str, Any]] | None = None, changed: set[str] | None = None) -> None:
     """Switch `current` to a written build, record its change event and its sources, and clear out old builds."""
     pause_point("switch")
     publish(index_dir, target)
     from service import webhook  # imported when a build is published: a reindex that finds nothing skips it
 
-    webhook.notify(index_dir, changes.record(index_dir, base, build_id, inventory, before))  # never waits
+    webhook.notify(index_dir, changes.record(index_dir, base, build_id, inventory, before, changed))  # never waits
     write_record(index_dir, record)
     remove_old_builds(index_dir)
 
@@ -314,7 +314,8 @@ def _patched(content_dir: Path, index_dir: Path, key: str, lines: dict[str, str]
                            mode="reused" if found.reused else "incremental", parsed=found.parsed,
                            updated=found.updated, patched=True)
     _publish_build(index_dir, found.target, base, found.build_id, found.inventory,
-                   SourceRecord(stamp_now, found.build_id, int(now.timestamp()), found.until), found.before)
+                   SourceRecord(stamp_now, found.build_id, int(now.timestamp()), found.until), found.before,
+                   found.changed)
     with ParseCache(IndexLayout(index_dir).parse_cache) as cache:
         cache.forget(found.forget)
     return summary

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import marshal
 import os
 import pickle
 import shutil
@@ -72,6 +73,7 @@ class Patched:
     forget: set[str]  # parse-cache keys the edits replaced
     reused: bool = False  # the patched content is a build still kept (an edit undone)
     before: dict[str, dict[str, Any]] | None = None  # the base's inventory, for the change event
+    changed: set[str] = field(default_factory=set)  # the only inventory keys the patch changed
 
 
 def build_id_for(key: str, site: bytes, prints: dict[str, str], problems: list[Problem]) -> str:
@@ -117,17 +119,38 @@ def save_state(build_dir: Path, state: EditState) -> None:
     """Keep the state beside a build (atomically: a reused build's may be rewritten while it is served)."""
     path = BuildLayout(build_dir).edits
     temp = path.with_name(f".{path.name}.{os.getpid()}")
-    temp.write_bytes(pickle.dumps(state, protocol=5))
+    temp.write_bytes(_encode_state(state))
     os.replace(temp, path)
 
 
 def load_state(build_dir: Path) -> EditState | None:
     """Read a build's state; None when it has none or it is unreadable."""
     try:
-        state = pickle.loads(BuildLayout(build_dir).edits.read_bytes())  # noqa: S301 - our own file in the index
+        state = _decode_state(BuildLayout(build_dir).edits.read_bytes())
     except Exception:
         return None
     return state if isinstance(state, EditState) and state.format == STATE_FORMAT else None
+
+
+# marshal writes and reads plain values 3-5x faster than pickle (a 100,000-post state is ~48 MB, written on every
+# edit); pickle takes the states marshal cannot hold (an author's YAML date). Either is our own file in the index.
+_MARSHAL, _PICKLE = b"M", b"P"
+
+
+def _encode_state(state: EditState) -> bytes:
+    fields = {f.name: getattr(state, f.name) for f in dataclasses.fields(state)}
+    try:
+        return _MARSHAL + marshal.dumps(fields)
+    except ValueError:  # a value marshal has no form for
+        return _PICKLE + pickle.dumps(state, protocol=5)
+
+
+def _decode_state(raw: bytes) -> Any:
+    if raw[:1] == _MARSHAL:
+        return EditState(**marshal.loads(raw[1:]))
+    if raw[:1] == _PICKLE:
+        return pickle.loads(raw[1:])  # noqa: S301 - our own file in the index
+    return None
 
 
 def projection(post: Post) -> bytes:
@@ -281,7 +304,7 @@ def _write(index_dir: Path, base: Path, state: EditState, manifest: Manifest, un
                                    created_at=datetime.now(UTC).isoformat(timespec="seconds"))
     target = IndexLayout(index_dir).build(build_id).root
     result = Patched(build_id, target, inventory, until, manifest, problems, parsed, len(changed), forget,
-                     before=before)
+                     before=before, changed=changed)
     if target.is_dir():  # the same content as a build still kept (an edit undone): it is reused
         result.reused = True
         save_state(target, state)

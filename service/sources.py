@@ -44,16 +44,34 @@ def stamp(content_dir: Path, key: str, lines: dict[str, str] | None = None) -> s
         dirs[:] = sorted(d for d in dirs if d not in SKIPPED)
         rel = os.path.relpath(root, content_dir)
         digest.update(f"d\0{rel}\0{len(files)}\n".encode())
-        for name in sorted(files):
-            try:
-                st = os.stat(os.path.join(root, name))
-                line = f"{name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\n"
-            except OSError:  # a broken link: its presence is the state
-                line = f"{name}\0missing\n"
-            digest.update(line.encode())
-            if lines is not None:
-                lines[name if rel == "." else f"{rel}/{name}".replace(os.sep, "/")] = line
+        names = sorted(files)
+        found = _stat_lines(root, names)
+        digest.update("".join(found).encode())  # one update per folder: the same digest as one per file
+        if lines is not None:
+            prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+            lines.update(zip([prefix + name for name in names], found, strict=True) if prefix else
+                         zip(names, found, strict=True))
     return digest.hexdigest()
+
+
+def _stat_lines(root: str, names: list[str]) -> list[str]:
+    """Return each file's stat line, stat'ed relative to its opened folder (a 100,000-post site: 100,000 files)."""
+    found = []
+    try:
+        folder = os.open(root, os.O_RDONLY)
+    except OSError:
+        folder = None
+    try:
+        for name in names:
+            try:
+                st = os.stat(name, dir_fd=folder) if folder is not None else os.stat(os.path.join(root, name))
+                found.append(f"{name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\n")
+            except OSError:  # a broken link: its presence is the state
+                found.append(f"{name}\0missing\n")
+    finally:
+        if folder is not None:
+            os.close(folder)
+    return found
 
 
 @dataclass(frozen=True)

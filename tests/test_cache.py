@@ -67,6 +67,20 @@ def test_an_unchanged_file_keeps_its_key_without_being_read(content_dir: Path, t
         assert changed not in (key, "remembered"), "a rewrite with the old size and mtime kept its key"
 
 
+def test_known_keys_for_a_few_paths_reads_only_their_rows(content_dir: Path, tmp_path: Path) -> None:
+    _two_posts(content_dir)
+    sources = [SourceFile(f"_posts/{name}", content_dir / "_posts" / name)
+               for name in ("2024-01-01-alpha.md", "2024-02-01-beta.md")]
+    with ParseCache(tmp_path / "cache") as cache:
+        keys = file_keys(sources, "reader", cache)
+        everything = cache.known_keys()
+        assert set(everything) == {s.path for s in sources}
+        asked = cache.known_keys([sources[1].path, "_posts/never-seen.md"])
+        assert asked == {sources[1].path: everything[sources[1].path]}
+        assert cache.known_keys([]) == {}
+        assert [everything[s.path][1] for s in sources] == keys
+
+
 def _built_then_damaged(content_dir: Path, tmp_path: Path, damage: str) -> Path:
     """Index two posts, then run one SQL statement on the parse cache; return the index folder."""
     _two_posts(content_dir)

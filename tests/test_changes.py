@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from service.changes import read_history
+from service.changes import diff, read_history
 from service.indexing import reindex
 from tests.helpers import REPO, served_client
 
@@ -59,3 +59,11 @@ def test_an_unchanged_reindex_records_no_event(tmp_path: Path) -> None:
     reindex(content, index_dir)
     reindex(content, index_dir)
     assert len(read_history(index_dir)) == 1
+
+
+def test_a_diff_told_which_keys_changed_compares_only_those() -> None:
+    old = {"a": {"kind": "post", "url": "/a/", "print": "1"}, "b": {"kind": "post", "url": "/b/", "print": "1"}}
+    new = {"a": {"kind": "post", "url": "/a/", "print": "2"}, "b": {"kind": "post", "url": "/b/", "print": "9"}}
+    assert [c["key"] for c in diff(old, new)] == ["a", "b"]
+    assert diff(old, new, keys={"a"}) == [{"change": "updated", "kind": "post", "key": "a", "url": "/a/"}]
+    assert diff(old, {**new, "c": {"kind": "page", "url": "/c/", "print": "1"}}, keys={"c"})[0]["change"] == "added"

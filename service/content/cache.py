@@ -18,6 +18,7 @@ import os
 import pickle
 import sqlite3
 import threading
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ PACKAGE = Path(__file__).resolve().parents[1]
 # The code a parse runs: changing any of it makes every cached parse stale.
 READER_CODE = ("content", "schemas/front_matter.py")
 CACHE_FORMAT = "2"
+_IN_CHUNK = 500  # keys per "IN (...)" query: well under SQLite's bound-parameter limit
 
 
 @functools.cache
@@ -127,8 +129,8 @@ class ParseCache:
         collecting = gc.isenabled()
         gc.disable()  # thousands of small objects, none of them garbage: the collector's passes cost a third
         try:
-            for at in range(0, len(wanted), 500):
-                chunk = wanted[at : at + 500]
+            for at in range(0, len(wanted), _IN_CHUNK):
+                chunk = wanted[at : at + _IN_CHUNK]
                 rows = self.db.execute(f"SELECT key, value FROM parses WHERE key IN ({','.join('?' * len(chunk))})",
                                        chunk)
                 for key, blob in rows.fetchall():
@@ -144,12 +146,23 @@ class ParseCache:
                 gc.enable()
         return found
 
-    def known_keys(self) -> dict[str, tuple[str, str]]:
-        """Return each file's last stat line and the key its bytes had then (path -> (stat, key))."""
+    def known_keys(self, paths: Collection[str] | None = None) -> dict[str, tuple[str, str]]:
+        """Return each file's last stat line and the key its bytes had then (path -> (stat, key)).
+
+        With paths, only those files' rows are read: an edit of one post need not load a row per site file.
+        """
         if self.db is None or self.refresh:
             return {}
         try:
-            return {path: (stat, key) for path, stat, key in self.db.execute("SELECT path, stat, key FROM files")}
+            if paths is None:
+                rows = self.db.execute("SELECT path, stat, key FROM files").fetchall()
+            else:
+                wanted, rows = list(paths), []
+                for at in range(0, len(wanted), _IN_CHUNK):
+                    chunk = wanted[at : at + _IN_CHUNK]
+                    rows += self.db.execute(f"SELECT path, stat, key FROM files WHERE path IN "
+                                            f"({','.join('?' * len(chunk))})", chunk).fetchall()
+            return {path: (stat, key) for path, stat, key in rows}
         except sqlite3.Error:
             return {}
 
@@ -273,7 +286,8 @@ def file_keys(sources: list[SourceFile], key: str, cache: ParseCache) -> list[st
 
     The stat is taken before the bytes are read, so a write in between leaves a stale stat line: read again next time.
     """
-    known, learnt, found = cache.known_keys(), {}, []
+    few = len(sources) <= _IN_CHUNK  # a few files (an edit): their own rows; a scan: every row at once
+    known, learnt, found = cache.known_keys([s.path for s in sources] if few else None), {}, []
     for source in sources:
         try:
             st = os.stat(source.abs_path)

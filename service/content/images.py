@@ -196,6 +196,9 @@ def has_alpha(image: PILImage.Image) -> bool:
 
 def _placeholder(image: PILImage.Image) -> str:
     """Shrink the image to a few pixels and return it as a WebP data URI of at most ~1 KB."""
+    # Only the WebP writer: saving to a format Pillow has not registered loads every plugin it has (50-70 ms).
+    from PIL import WebPImagePlugin  # noqa: F401
+
     upright = decode(image, PLACEHOLDER_SIDES[0] * 8)
     small = upright.convert("RGBA" if has_alpha(upright) else "RGB")
     uri = ""
