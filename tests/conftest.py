@@ -46,10 +46,10 @@ def make_app(tmp_path: Path) -> Callable[..., Any]:
 def segment_documents() -> list[dict[str, Any]]:
     """Index documents of the sample posts and the token-shape fixtures, SEGMENT_COPIES times over."""
     from service.content.loader import load_content
-    from service.search.whoosh.writer import _documents
+    from service.search.whoosh.writer import post_documents
 
     posts = load_content(REPO / "content").posts + load_content(FIXTURES / "token-shapes").posts
-    return [doc for _ in range(SEGMENT_COPIES) for post in posts for doc in _documents(post)]
+    return [doc for _ in range(SEGMENT_COPIES) for post in posts for doc in post_documents(post)]
 
 
 @pytest.fixture(scope="session")

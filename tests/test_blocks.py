@@ -12,7 +12,7 @@ from service.content.loader import load_content
 from service.search.whoosh.blocks import COMPRESS_FROM, encode_positions
 from service.search.whoosh.bulk import BulkSegmentWriter
 from service.search.whoosh.schema import index_schema
-from service.search.whoosh.writer import _documents
+from service.search.whoosh.writer import post_documents
 from tests.helpers import REPO
 
 
@@ -28,7 +28,7 @@ def test_positions_whoosh_writes_decode_back() -> None:
 
 
 def test_small_blocks_are_stored_as_is_and_large_ones_compressed(tmp_path: Path) -> None:
-    docs = [doc for _ in range(8) for post in load_content(REPO / "content").posts for doc in _documents(post)]
+    docs = [doc for _ in range(8) for post in load_content(REPO / "content").posts for doc in post_documents(post)]
     ix = index.create_in(str(tmp_path), index_schema())
     writer = BulkSegmentWriter(ix)
     for doc in docs:

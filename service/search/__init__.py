@@ -61,7 +61,7 @@ def write_index(build_dir: Path, posts: list[Post], procs: int | None = None,
 def update_index(build_dir: Path, base_dir: Path, remove: list[str], add: list[Post],
                  add_pages: Sequence[dict[str, Any]] = ()) -> int:
     """Write build_dir as base_dir's index minus the posts in `remove` (ids) plus `add`, without rewriting it."""
-    from service.search.whoosh.writer import update_index as whoosh_update
+    from service.search.whoosh.update import update_index as whoosh_update
 
     return whoosh_update(build_dir, base_dir, remove, add, add_pages)
 
