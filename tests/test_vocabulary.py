@@ -35,3 +35,12 @@ def test_saved_vocabulary_is_ignored_for_another_generation(tmp_path: Path, voca
     assert loaded is not None and loaded["words"].terms == vocab.terms
     assert vocabulary.load(path, 4) is None
     assert vocabulary.load(tmp_path / "absent.json", 3) is None
+
+
+def test_corrections_are_remembered_per_word_and_equal_a_fresh_scan(vocab: vocabulary.Vocabulary) -> None:
+    first = vocab.corrections("herron", 2, 5)
+    assert vocab.corrections("herron", 2, 5) is first  # remembered: no second scan
+    fresh = vocabulary.Vocabulary((t, vocab.frequency[t]) for t in vocab.terms)
+    assert fresh.corrections("herron", 2, 5) == first
+    assert vocab.corrections("herron", 2, 1) == first[:1]  # another limit is its own answer
+    assert vocab.corrections("herron", 0, 5) == []

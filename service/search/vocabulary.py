@@ -19,6 +19,7 @@ from rapidfuzz.distance import OSA
 
 FILE = "vocabulary.json"
 _CACHED_PREFIX_CHARS = 2  # completions of 1-2 letter prefixes scan big ranges: remember them
+_CORRECTIONS_KEPT = 10_000  # words whose corrections are remembered (~3 MB): readers repeat words, queries less
 
 
 class Vocabulary:
@@ -33,6 +34,7 @@ class Vocabulary:
             self._buckets.setdefault(term[:1], []).append(term)
         self._completions: dict[tuple[str, int], list[str]] = {}
         self._tails: dict[str, list[str]] | None = None  # word minus its first letter -> words, made when first asked
+        self._corrected: dict[tuple[str, int, int], list[tuple[str, int]]] = {}
 
     def __contains__(self, term: str) -> bool:
         return term in self.frequency
@@ -61,13 +63,20 @@ class Vocabulary:
         """
         if max_typos < 1 or not word:
             return []
+        key = (word, max_typos, limit)
+        found = self._corrected.get(key)  # the same word in another query: the scan (~0.2 ms) is not repeated
+        if found is not None:
+            return found
         bucket = self._buckets.get(word[:1])
         if not bucket:
             return []
-        found = process.extract(word, bucket, scorer=OSA.distance, score_cutoff=max_typos, limit=None)
-        ranked = sorted(((term, int(dist)) for term, dist, _ in found if term != word),
-                        key=lambda pair: (pair[1], -self.frequency[pair[0]], pair[0]))
-        return ranked[:limit]
+        near = process.extract(word, bucket, scorer=OSA.distance, score_cutoff=max_typos, limit=None)
+        found = sorted(((term, int(dist)) for term, dist, _ in near if term != word),
+                       key=lambda pair: (pair[1], -self.frequency[pair[0]], pair[0]))[:limit]
+        if len(self._corrected) >= _CORRECTIONS_KEPT:
+            self._corrected.clear()
+        self._corrected[key] = found
+        return found
 
     def first_letter_corrections(self, word: str) -> list[str]:
         """Return the terms one typo away from word where the typo is in the first letter, most used first.
