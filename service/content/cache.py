@@ -18,7 +18,7 @@ import os
 import pickle
 import sqlite3
 import threading
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -129,15 +129,11 @@ class ParseCache:
         collecting = gc.isenabled()
         gc.disable()  # thousands of small objects, none of them garbage: the collector's passes cost a third
         try:
-            for at in range(0, len(wanted), _IN_CHUNK):
-                chunk = wanted[at : at + _IN_CHUNK]
-                rows = self.db.execute(f"SELECT key, value FROM parses WHERE key IN ({','.join('?' * len(chunk))})",
-                                       chunk)
-                for key, blob in rows.fetchall():
-                    try:
-                        found[key] = pickle.loads(blob)  # noqa: S301 - our own cache, inside the index folder
-                    except Exception:  # a torn or foreign entry is only a miss
-                        continue
+            for key, blob in self._rows_in("SELECT key, value FROM parses WHERE key", wanted):
+                try:
+                    found[key] = pickle.loads(blob)  # noqa: S301 - our own cache, inside the index folder
+                except Exception:  # a torn or foreign entry is only a miss
+                    continue
         except sqlite3.Error:
             return {}
         finally:
@@ -154,17 +150,19 @@ class ParseCache:
         if self.db is None or self.refresh:
             return {}
         try:
-            if paths is None:
-                rows = self.db.execute("SELECT path, stat, key FROM files").fetchall()
-            else:
-                wanted, rows = list(paths), []
-                for at in range(0, len(wanted), _IN_CHUNK):
-                    chunk = wanted[at : at + _IN_CHUNK]
-                    rows += self.db.execute(f"SELECT path, stat, key FROM files WHERE path IN "
-                                            f"({','.join('?' * len(chunk))})", chunk).fetchall()
+            rows = self.db.execute("SELECT path, stat, key FROM files").fetchall() if paths is None else \
+                list(self._rows_in("SELECT path, stat, key FROM files WHERE path", list(paths)))
             return {path: (stat, key) for path, stat, key in rows}
         except sqlite3.Error:
             return {}
+
+    def _rows_in(self, select: str, wanted: list[str]) -> Iterator[tuple[Any, ...]]:
+        """Yield the rows of `select ... IN (wanted)`, a chunk at a time (SQLite bounds a statement's parameters;
+        one chunk's rows are held at once, not every blob asked for)."""
+        assert self.db is not None
+        for at in range(0, len(wanted), _IN_CHUNK):
+            chunk = wanted[at : at + _IN_CHUNK]
+            yield from self.db.execute(f"{select} IN ({','.join('?' * len(chunk))})", chunk).fetchall()
 
     def remember_keys(self, keys: dict[str, tuple[str, str]]) -> None:
         """Keep files' stat lines and keys, so an unchanged file's key is known next time without reading it."""
