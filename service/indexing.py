@@ -17,8 +17,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from service import changes
 from service.content.cache import BodyMissing, ParseCache
-from service.content.images import DEFAULT_WIDTHS
-from service.content.models import Problem
+from service.content.models import DEFAULT_WIDTHS, Problem
 from service.incremental import Scan, pause_point, scan_key
 from service.layout import STAGING_PREFIX, BuildLayout, IndexLayout, read_json, write_json_atomic
 from service.search import Manifest, current_build_dir, update_index, write_index

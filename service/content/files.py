@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from service.content.models import Problem
 
 # Jekyll's own pattern for post file names: a date, a slug and an extension.
@@ -193,35 +191,44 @@ class FrontMatterError(ValueError):
         self.line = line
 
 
-# libyaml's parser when PyYAML has it: the pure-Python one was a fifth of the reindex time.
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """PyYAML's safe loader, except that an impossible date is a YAML error with a position."""
+@functools.cache
+def _loader() -> Any:
+    """PyYAML's safe loader, except that an impossible date is a YAML error with a position.
 
+    libyaml's parser when PyYAML has it: the pure-Python one was a fifth of the reindex time. Made on first use,
+    so a reindex that finds nothing changed never imports PyYAML.
+    """
+    import yaml
 
-def _timestamp(loader: _Loader, node: yaml.ScalarNode) -> Any:
-    try:
-        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
-    except ValueError:
-        return node.value  # Psych keeps an impossible date (2024-02-30) as text; the date rules then read it
+    class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+        pass
 
+    def timestamp(loader: Any, node: yaml.ScalarNode) -> Any:
+        try:
+            return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+        except ValueError:
+            return node.value  # Psych keeps an impossible date (2024-02-30) as text; the date rules then read it
 
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+    Loader.add_constructor("tag:yaml.org,2002:timestamp", timestamp)
+    return Loader
 
 
 def load_front_matter(text: str | None) -> Any:
     """Parse front matter YAML; raise FrontMatterError naming the file line that is wrong."""
     if not text:
         return {}
+    import yaml
+
     try:
         try:
-            data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+            data = yaml.load(text, Loader=_loader())  # noqa: S506 - a SafeLoader subclass
         except yaml.YAMLError:
             if "\t" not in text:
                 raise
             # libyaml (Jekyll's parser) accepts tabs as separators after a value or a colon; PyYAML does not.
             relaxed = _TAB_AFTER_TEXT.sub(lambda m: m.group(0).replace("\t", " "), text)
             try:
-                data = yaml.load(relaxed, Loader=_Loader)  # noqa: S506
+                data = yaml.load(relaxed, Loader=_loader())  # noqa: S506
             except yaml.YAMLError:
                 pass
             else:

@@ -22,9 +22,8 @@ from urllib.parse import quote, unquote
 from PIL import Image as PILImage
 from PIL import ImageOps, UnidentifiedImageError
 
-from service.content.models import Image, Post, Problem
+from service.content.models import DEFAULT_WIDTHS, Image, Post, Problem
 
-DEFAULT_WIDTHS: tuple[int, ...] = (320, 640, 1024, 1600)
 MAX_PIXELS = 50_000_000  # larger images are refused: decoding them costs too much memory and time
 MAX_BYTES = 50 * 1024 * 1024
 PLACEHOLDER_SIDES = (16, 12, 8)  # tried in turn until the data URI fits PLACEHOLDER_MAX_CHARS

@@ -11,6 +11,9 @@ import orjson
 
 # A post's rendered body: the bulk of a parse, kept apart in the parse cache and read only when something uses it.
 BODY_FIELDS = ("excerpt_html", "excerpt", "html", "text", "links", "toc")
+# The responsive widths (srcset) resized by default; here, not in images.py, so the reindex command's defaults do
+# not import Pillow (a reindex that finds nothing changed never touches an image).
+DEFAULT_WIDTHS: tuple[int, ...] = (320, 640, 1024, 1600)
 
 
 @dataclass(frozen=True)
