@@ -19,14 +19,16 @@ export function setupSuggestions(input, listbox, { fetchSuggestions, onPick }) {
     items = [];
     active = -1;
     listbox.replaceChildren();
+    delete listbox.dataset.query;
     listbox.hidden = true;
     input.setAttribute("aria-expanded", "false");
     input.removeAttribute("aria-activedescendant");
   }
 
-  function show(found) {
+  function show(found, q) {
     items = found;
     active = -1;
+    listbox.dataset.query = q; // what the list answers: a slow typist's earlier prefix may have shown first
     listbox.replaceChildren(...items.map((item, i) => el("li", {
       id: `suggestion-${i}`, role: "option", "aria-selected": "false", class: `suggestion kind-${item.kind}`,
       "data-index": String(i),
@@ -74,7 +76,7 @@ export function setupSuggestions(input, listbox, { fetchSuggestions, onPick }) {
         if (mine !== generation || document.activeElement !== input) return;
         const found = Array.isArray(data.items) ? data.items.filter((s) => s && typeof s.text === "string") : [];
         // A suggestion equal to what is typed adds nothing.
-        show(found.filter((s) => s.text.toLowerCase() !== lastWord(q).toLowerCase() || s.kind === "title"));
+        show(found.filter((s) => s.text.toLowerCase() !== lastWord(q).toLowerCase() || s.kind === "title"), q);
       })
       .catch((error) => {
         if (error.name !== "AbortError" && mine === generation) close();
