@@ -49,8 +49,7 @@ def stamp(content_dir: Path, key: str, lines: dict[str, str] | None = None) -> s
         digest.update("".join(found).encode())  # one update per folder: the same digest as one per file
         if lines is not None:
             prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
-            lines.update(zip([prefix + name for name in names], found, strict=True) if prefix else
-                         zip(names, found, strict=True))
+            lines.update(zip([prefix + name for name in names], found, strict=True))
     return digest.hexdigest()
 
 
