@@ -1,19 +1,23 @@
 """Slow clients cannot take the web process down: real gunicorn with the repository's settings, raw sockets on loopback.
 
 50 connections trickle a request head a byte a second (slowloris) for 20 s while a normal client polls the API;
-the same attack against gunicorn's sync worker shows that the attack is real.
+the same attack against gunicorn's sync worker shows that the attack is real. Kept-alive connections are spread
+over the workers (which worker holds a connection is read from /proc).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from http.client import HTTPConnection
 from pathlib import Path
 
 import pytest
@@ -196,3 +200,56 @@ def test_requests_still_work_as_http_says(index: Path, tmp_path: Path) -> None:
     finally:
         stop(served.process)
     assert "Traceback" not in served.log.read_text()
+
+
+def _workers(master: int) -> list[int]:
+    """The pids of a gunicorn master's workers (its children), from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == master:
+                found.append(int(entry.name))
+    return found
+
+
+def _holder(server_port: int, client_port: int, workers: list[int]) -> int | None:
+    """The worker whose open files hold the server end of the loopback connection from client_port."""
+    wanted = (f"0100007F:{server_port:04X}", f"0100007F:{client_port:04X}")
+    inode = next((row.split()[9] for row in Path("/proc/net/tcp").read_text().splitlines()[1:]
+                  if tuple(row.split()[1:3]) == wanted), None)
+    for pid in workers:
+        with contextlib.suppress(OSError):
+            if any(os.readlink(fd) == f"socket:[{inode}]" for fd in Path(f"/proc/{pid}/fd").iterdir()):
+                return pid
+    return None
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").is_file(), reason="reads which worker holds a connection from /proc")
+def test_kept_alive_connections_are_spread_over_the_workers(index: Path, tmp_path: Path) -> None:
+    # Without the stagger, whichever worker polls first takes each connection: often one takes them all and its
+    # clients share one core. With it, the worker holding fewer connections takes the next one.
+    served = _start(index, tmp_path / "web.log")
+    clients: list[HTTPConnection] = []
+    try:
+        deadline = time.monotonic() + 30
+        while len(workers := _workers(served.process.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(workers) == 2
+        time.sleep(1.0)  # both workers in their event loop
+        for _ in range(6):  # one after another, each answered and left open, as a keep-alive client does
+            client = HTTPConnection("127.0.0.1", served.port, timeout=10)
+            client.request("GET", "/healthz")
+            response = client.getresponse()
+            response.read()
+            assert response.status == 200 and not response.will_close
+            clients.append(client)
+        holders = Counter(_holder(served.port, c.sock.getsockname()[1], workers) for c in clients)
+        assert sorted(holders.values()) == [3, 3] and None not in holders, holders
+    finally:
+        for client in clients:
+            client.close()
+        stop(served.process)
