@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
 
 FILE = "vocabulary.json"
 _CACHED_PREFIX_CHARS = 2  # completions of 1-2 letter prefixes scan big ranges: remember them
@@ -70,6 +68,10 @@ class Vocabulary:
         bucket = self._buckets.get(word[:1])
         if not bucket:
             return []
+        # Imported on the first correction: a reindex writes vocabularies and never corrects a word.
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
         near = process.extract(word, bucket, scorer=OSA.distance, score_cutoff=max_typos, limit=None)
         found = sorted(((term, int(dist)) for term, dist, _ in near if term != word),
                        key=lambda pair: (pair[1], -self.frequency[pair[0]], pair[0]))[:limit]
