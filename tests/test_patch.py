@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import os
 import pickle
+import subprocess
+import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,7 @@ from service.changes import read_history
 from service.indexing import BuildSummary, reindex
 from service.layout import BuildLayout
 from service.patch import EditState, load_state, save_state
-from tests.helpers import build_vocabulary, comparable, listed_posts, served_client, write_image, write_post
+from tests.helpers import REPO, build_vocabulary, comparable, listed_posts, served_client, write_image, write_post
 
 NOW = datetime(2029, 12, 31, 12, tzinfo=UTC)
 URLS = ("/api/posts?per_page=100", "/api/categories", "/api/tags", "/api/archive", "/api/authors",
@@ -176,3 +178,17 @@ def test_the_edit_state_is_kept_in_marshal_or_pickle_and_an_unknown_file_is_none
     old.mkdir()
     BuildLayout(old).edits.write_bytes(pickle.dumps(plain, protocol=5))  # a state written before the prefix
     assert load_state(old) is None
+
+
+def test_an_edit_imports_neither_numpy_nor_rapidfuzz(tmp_path: Path) -> None:
+    # The edit's own process: numpy (50 ms) and rapidfuzz serve searches, and an edit's segment needs neither.
+    content = _site(tmp_path / "site")
+    index = tmp_path / "index"
+    reindex(content, index, now=NOW)
+    _append(_post(content, "gamma"), "\nOne more line about the gamma heron.\n")
+    script = ("import sys; from pathlib import Path; from datetime import datetime, UTC; "
+              "from service.indexing import reindex; "
+              f"s = reindex(Path({str(content)!r}), Path({str(index)!r}), now=datetime(2029, 12, 31, 12, tzinfo=UTC)); "
+              "print(s.patched, s.updated, 'numpy' in sys.modules, 'rapidfuzz' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["True", "1", "False", "False"], done.stdout + done.stderr

@@ -42,9 +42,11 @@ def test_every_terms_arrays_equal_its_postings(tmp_path: Path, segment_documents
                 ids, weights = _whoosh_postings(leaf, field, btext)
                 assert found[0].tolist() == ids, (field, btext)
                 assert np.allclose(found[1], weights, rtol=0, atol=0), (field, btext)
+                assert postarrays.read_ids(leaf, field, btext).tolist() == ids, (field, btext)  # the numpy-free read
                 longest = max(longest, len(ids))
             assert longest > 128  # some term spans more than one block
             assert postarrays.read(leaf, "body", b"no-such-term-anywhere") is None
+            assert postarrays.read_ids(leaf, "body", b"no-such-term-anywhere") is None
     finally:
         ix.close()
 

@@ -4,13 +4,13 @@ writer; writer.py writes whole builds)."""
 
 from __future__ import annotations
 
+import bisect
 import os
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import orjson
 from whoosh import index
 from whoosh.reading import SegmentReader
@@ -154,11 +154,11 @@ def _removed_counts(ix: Any, post_ids: list[str], texts: list[str],
 
 def _held_by(leaf: Any, name: str, btext: bytes, docnums: list[int], arrays: bool) -> int:
     """Count the documents (ascending segment numbers, all live) of one segment that hold a term."""
-    if arrays:  # one read of the term's raw ids instead of decoding its blocks
-        found = postarrays.read(leaf, name, btext)
-        if found is None:
+    if arrays:  # one read of the term's raw ids instead of decoding its blocks; a post has a few documents
+        ids = postarrays.read_ids(leaf, name, btext)
+        if ids is None:
             return 0
-        return int(np.isin(np.asarray(docnums, dtype=found[0].dtype), found[0], assume_unique=True).sum())
+        return sum(1 for d in docnums if (at := bisect.bisect_left(ids, d)) < len(ids) and ids[at] == d)
     return _held(leaf.postings(name, btext), docnums) if (name, btext) in leaf else 0
 
 
