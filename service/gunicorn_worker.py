@@ -13,15 +13,22 @@ could end up on one worker, sharing one core through the GIL while another worke
 search clients on one worker waited 9-11 ms a search, against 3.4 ms on two). So a worker holding connections
 waits ACCEPT_STAGGER_MS per connection (up to STAGGER_CAP of them) before it takes a new one, and a worker with
 fewer takes it first: least-connections balancing without state shared between processes.
+
+And a worker with no request in flight hands the memory its requests freed back to the system (glibc's
+malloc_trim, at most once per MALLOC_TRIM_SECONDS): freed small objects otherwise stay resident in the malloc
+arenas, about 15 MB a worker after a search load at 10,000 posts; a trim takes 1-2 ms.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import os
 import selectors
 import time
 from collections import deque
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -32,8 +39,18 @@ from gunicorn.workers.gthread import ThreadWorker
 HEAD_TIMEOUT = 10.0  # seconds a client may take to send one request head (nginx's client_header_timeout is 60)
 READ_SIZE = 65536
 ACCEPT_STAGGER_MS = 1.0  # a worker's wait per connection it holds before it takes a new one (0: never waits)
-STAGGER_CAP = 5  # connections counted: a new connection never waits more than 5 ms
+STAGGER_CAP = 5  # connections counted: at the default a new connection waits 5 ms at most
+MALLOC_TRIM_SECONDS = 1.0  # at most one trim this often (0: never)
 TIMED_OUT = b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's malloc_trim, or None elsewhere (musl, macOS): there a worker keeps what its allocator keeps."""
+    name = ctypes.util.find_library("c")
+    try:
+        return ctypes.CDLL(name).malloc_trim if name else None  # a CDLL call releases the GIL while it runs
+    except (OSError, AttributeError):
+        return None
 
 
 def _head_ends(buffer: bytearray, start: int) -> bool:
@@ -57,6 +74,11 @@ class HeadFirstThreadWorker(ThreadWorker):
         self.stagger = stagger if self.cfg.workers > 1 else 0.0
         self.accept_after: float | None = None  # while waiting: when this worker may take the connection
         self.accept_ready = False  # the wait is over: the next accept takes the connection, if still there
+        self.in_flight = 0  # requests handed to the thread pool and not finished
+        self.trim_every = float(os.environ.get("MALLOC_TRIM_SECONDS", MALLOC_TRIM_SECONDS))
+        self.trim = _malloc_trim() if self.trim_every > 0 else None
+        self.trimmed_at = time.monotonic()
+        self.served = 0  # requests finished since the last trim
 
     def accept(self, listener: Any) -> None:
         """Take a new connection, after leaving it a moment to a worker that holds fewer."""
@@ -83,6 +105,27 @@ class HeadFirstThreadWorker(ThreadWorker):
         super().wait_for_and_dispatch_events(timeout)
         if ready:  # the poll after a stagger found no connection left (another worker took it): the next waits again
             self.accept_ready = False
+        self._trim_when_idle()  # the loop wakes at least once a second: an idle worker trims within two
+
+    def finish_request(self, conn: Any, fs: Any) -> None:
+        """gthread's ending of a request, then a trim if no other request is in flight."""
+        self.in_flight -= 1
+        self.served += 1
+        super().finish_request(conn, fs)
+        self._trim_when_idle()
+
+    def _trim_when_idle(self) -> None:
+        """Return freed heap pages to the system when no request runs and one has since the last trim."""
+        if self.trim is None or self.in_flight or not self.served:
+            return
+        now = time.monotonic()
+        if now - self.trimmed_at >= self.trim_every:
+            self.trim(0)
+            self.trimmed_at, self.served = now, 0
+
+    def _submit(self, conn: Any) -> None:
+        self.in_flight += 1
+        super().enqueue_req(conn)
 
     def _reads_heads(self, conn: Any) -> bool:
         """Plain HTTP/1 only: TLS handshakes, HTTP/2 prefaces and uwsgi keep gthread's own path."""
@@ -92,7 +135,7 @@ class HeadFirstThreadWorker(ThreadWorker):
     def enqueue_req(self, conn: Any) -> None:
         """Start gathering the connection's next request head in the event loop (a pool thread gets it when whole)."""
         if not self._reads_heads(conn):
-            super().enqueue_req(conn)
+            self._submit(conn)
             return
         if conn.parser is None:  # a new connection: what TConn.init does for plain HTTP/1, without blocking
             conn.parser = http.get_parser(self.cfg, conn.sock, conn.client)
@@ -135,7 +178,7 @@ class HeadFirstThreadWorker(ThreadWorker):
         conn.parser.unreader.unread(bytes(conn.head))
         conn.head = bytearray()
         conn.data_ready = True
-        super().enqueue_req(conn)
+        self._submit(conn)
 
     def _forget(self, conn: Any) -> None:
         if not conn.waiting:

@@ -304,3 +304,19 @@ def site_oracle_differences(client: Any, oracle: dict[str, Any], site_url: str =
         if sorted(wanted.get(key, [])) != sorted(served.get(key, [])):
             out.append(f"post {key}: Jekyll's authors {wanted.get(key)}, served {served.get(key)}")
     return out
+
+
+_PINNED: list[bytes] = []
+
+
+def fragmenting_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    """A WSGI app whose /fragment leaves the malloc heap fragmented: 64 MB in 2 KB pieces, one in 32 kept alive.
+
+    The freed pieces stay resident (glibc frees only the heap's top) until malloc_trim hands their pages back.
+    """
+    if environ.get("PATH_INFO") == "/fragment":
+        pieces = [bytes(2048) + i.to_bytes(4, "little") for i in range(32 * 1024)]
+        _PINNED.extend(pieces[::32])
+        del pieces
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
+    return [b"ok"]

@@ -253,3 +253,33 @@ def test_kept_alive_connections_are_spread_over_the_workers(index: Path, tmp_pat
         for client in clients:
             client.close()
         stop(served.process)
+
+
+def _anon_mb(pid: int) -> float:
+    """A process's private resident memory (RssAnon), MB."""
+    line = next(x for x in Path(f"/proc/{pid}/status").read_text().splitlines() if x.startswith("RssAnon:"))
+    return int(line.split()[1]) / 1024
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").is_file(), reason="reads a worker's memory from /proc")
+def test_an_idle_worker_hands_freed_memory_back(tmp_path: Path) -> None:
+    grown: dict[str, float] = {}
+    for every in ("1", "0"):  # trimming on, then off: the control shows the freed memory would otherwise stay
+        port = free_port()
+        env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "WEB_CONCURRENCY": "1",
+               "MALLOC_TRIM_SECONDS": every, "PATH": path_with(Path(sys.executable).parent)}
+        env.pop("GUNICORN_CMD_ARGS", None)
+        log = tmp_path / f"trim-{every}.log"
+        with log.open("wb") as out:
+            process = subprocess.Popen(["gunicorn", "-c", "gunicorn.conf.py", "tests.helpers:fragmenting_app"],
+                                       cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            wait_until_answers(f"http://127.0.0.1:{port}/", process, 60, log)
+            (worker,) = _workers(process.pid)
+            before = _anon_mb(worker)
+            assert get(f"http://127.0.0.1:{port}/fragment").status == 200
+            time.sleep(3.0)  # idle: the worker's loop wakes at least once a second
+            grown[every] = _anon_mb(worker) - before
+        finally:
+            stop(process)
+    assert grown["1"] < 20 < 40 < grown["0"], grown  # 64 MB freed in the middle of the heap, 2 MB kept
