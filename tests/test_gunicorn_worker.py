@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.server import children
 from service.indexing import reindex
 from tests.helpers import REPO, free_port, get, path_with, stop, wait_until_answers
 
@@ -202,20 +203,6 @@ def test_requests_still_work_as_http_says(index: Path, tmp_path: Path) -> None:
     assert "Traceback" not in served.log.read_text()
 
 
-def _workers(master: int) -> list[int]:
-    """The pids of a gunicorn master's workers (its children), from /proc."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == master:
-                found.append(int(entry.name))
-    return found
-
-
 def _holder(server_port: int, client_port: int, workers: list[int]) -> int | None:
     """The worker whose open files hold the server end of the loopback connection from client_port."""
     wanted = (f"0100007F:{server_port:04X}", f"0100007F:{client_port:04X}")
@@ -236,7 +223,7 @@ def test_kept_alive_connections_are_spread_over_the_workers(index: Path, tmp_pat
     clients: list[HTTPConnection] = []
     try:
         deadline = time.monotonic() + 30
-        while len(workers := _workers(served.process.pid)) < 2 and time.monotonic() < deadline:
+        while len(workers := children(served.process.pid)) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
         assert len(workers) == 2
         time.sleep(1.0)  # both workers in their event loop
@@ -275,7 +262,7 @@ def test_an_idle_worker_hands_freed_memory_back(tmp_path: Path) -> None:
                                        cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
             wait_until_answers(f"http://127.0.0.1:{port}/", process, 60, log)
-            (worker,) = _workers(process.pid)
+            (worker,) = children(process.pid)
             before = _anon_mb(worker)
             assert get(f"http://127.0.0.1:{port}/fragment").status == 200
             time.sleep(3.0)  # idle: the worker's loop wakes at least once a second
