@@ -55,12 +55,12 @@ def update_index(build_dir: Path, base_dir: Path, remove: list[str], add: list[P
     base_lengths = scoring.read_lengths(base_dir)
     fields = scoring.scorable_fields(ix.schema)
     try:
-        texts = _stored_texts(ix, remove)
-        with ix.searcher() as searcher:
-            doomed = [d for post_id in remove for d in searcher.document_numbers(post=post_id)]
+        with ix.searcher() as searcher:  # one lookup of the removed documents, for their texts, lengths and words
+            doomed = sorted(d for post_id in remove for d in searcher.document_numbers(post=post_id))
+            texts = _stored_texts(searcher, doomed)
             removed_lengths = scoring.lengths_of(searcher.reader(), doomed, fields)
-        if base_vocabulary:
-            delta = _removed_counts(ix, remove, texts, base_vocabulary)
+            if base_vocabulary:
+                delta = _removed_counts(searcher, doomed, texts, base_vocabulary)
         writer, policy = _update_writer(ix)
         try:
             for post_id in remove:
@@ -125,30 +125,29 @@ def _merge_small(writer: SegmentWriter, segments: list[Any]) -> list[Any]:
     return kept
 
 
-def _removed_counts(ix: Any, post_ids: list[str], texts: list[str],
+def _removed_counts(searcher: Any, doomed: list[int], texts: list[str],
                     vocabularies: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
-    """Count, per vocabulary field and word, the documents of these posts that hold it (negative: to subtract)."""
+    """Count, per vocabulary field and word, the removed documents (ascending numbers) that hold it (negative)."""
     delta: dict[str, dict[str, int]] = {}
-    with ix.searcher() as searcher:
-        doomed = sorted(d for post_id in post_ids for d in searcher.document_numbers(post=post_id))
-        if not doomed:
-            return delta
-        # Only the segments holding these posts are asked, each with its own numbers: a matcher over every
-        # segment costs as much again for nothing.
-        leaves = [(leaf, [d - base for d in doomed if base <= d < base + leaf.doc_count_all()],
-                   postarrays.has_arrays(leaf)) for leaf, base in searcher.reader().leaf_readers()]
-        for name, vocab in vocabularies.items():
-            analyzer = ix.schema[name].analyzer if name in ix.schema else None
-            if analyzer is None:
-                continue
-            words = {token.text for text in texts for token in analyzer(text, mode="index")} & vocab.keys()
-            counts = delta.setdefault(name, {})
-            to_bytes = ix.schema[name].to_bytes
-            for word in words:
-                held = sum(_held_by(leaf, name, to_bytes(word), local, arrays) for leaf, local, arrays in leaves
-                           if local)
-                if held:
-                    counts[word] = counts.get(word, 0) - held
+    if not doomed:
+        return delta
+    schema = searcher.schema
+    # Only the segments holding these posts are asked, each with its own numbers: a matcher over every
+    # segment costs as much again for nothing.
+    leaves = [(leaf, [d - base for d in doomed if base <= d < base + leaf.doc_count_all()],
+               postarrays.has_arrays(leaf)) for leaf, base in searcher.reader().leaf_readers()]
+    for name, vocab in vocabularies.items():
+        analyzer = schema[name].analyzer if name in schema else None
+        if analyzer is None:
+            continue
+        words = {token.text for text in texts for token in analyzer(text, mode="index")} & vocab.keys()
+        counts = delta.setdefault(name, {})
+        to_bytes = schema[name].to_bytes
+        for word in words:
+            held = sum(_held_by(leaf, name, to_bytes(word), local, arrays) for leaf, local, arrays in leaves
+                       if local)
+            if held:
+                counts[word] = counts.get(word, 0) - held
     return delta
 
 
@@ -192,8 +191,8 @@ def _apply(vocab: dict[str, int], change: dict[str, int]) -> dict[str, int]:
     return counts
 
 
-def _stored_texts(ix: Any, post_ids: list[str]) -> list[str]:
-    """Collect every text stored with the documents of these posts: a superset of the words they were indexed by."""
+def _stored_texts(searcher: Any, docnums: list[int]) -> list[str]:
+    """Collect every text stored with these documents: a superset of the words they were indexed by."""
     texts: list[str] = []
 
     def walk(value: Any) -> None:
@@ -206,11 +205,9 @@ def _stored_texts(ix: Any, post_ids: list[str]) -> list[str]:
             for item in value:
                 walk(item)
 
-    with ix.searcher() as searcher:
-        for post_id in post_ids:
-            for docnum in searcher.document_numbers(post=post_id):
-                for value in searcher.stored_fields(docnum).values():
-                    walk(orjson.loads(value) if isinstance(value, bytes) and value[:1] in (b"{", b"[") else value)
+    for docnum in docnums:
+        for value in searcher.stored_fields(docnum).values():
+            walk(orjson.loads(value) if isinstance(value, bytes) and value[:1] in (b"{", b"[") else value)
     return texts
 
 
