@@ -22,12 +22,12 @@ from service.incremental import Scan, pause_point, scan_key
 from service.layout import STAGING_PREFIX, BuildLayout, IndexLayout, read_json, write_json_atomic
 from service.search import Manifest, current_build_dir, update_index, write_index
 from service.search.documents import label_slug
-from service.sources import SourceRecord, next_due, read_record, stamp, write_record
+from service.sources import SourceRecord, Stamping, next_due, read_record, write_record
 from service.version import __version__
 
 if TYPE_CHECKING:  # the reader itself is imported when a build runs: a web worker that never builds skips its cost
     from service.content.loader import LoadResult
-    from service.patch import EditState
+    from service.patch import EditState, Preloaded
     from service.site_build import SiteBuild
 
 GRACE_SECONDS = 600  # old builds stay this long so searchers still open on them can finish
@@ -236,16 +236,19 @@ def _build(content_dir: Path, index_dir: Path, preview: bool, progress: Callable
     cache_dir = IndexLayout(index_dir).parse_cache
     now = now or datetime.now(UTC)  # one clock for the whole build: what is shown is decided against it
     # Stamped before anything is read: a file edited during the scan differs from the stamp, so the next run sees it.
-    lines: dict[str, str] = {}
     key = scan_key(content_dir, preview, image_widths)
-    stamp_now = stamp(content_dir, key, lines)
+    record = read_record(index_dir)
+    stamping = Stamping(content_dir, key, record.files if record is not None else 0)
+    # While a child stamps a big folder, this process loads what patching an edit reads (imports, the edit state).
+    preloaded = _preload(index_dir) if stamping.forked and not full else None
+    stamp_now, lines = stamping.result()
     if not full and (unchanged := _unchanged(index_dir, stamp_now, now)) is not None:
         publish(index_dir, IndexLayout(index_dir).build(unchanged.build_id).root)  # marks it in use, as a reuse does
         remove_old_builds(index_dir)
         unchanged.seconds = time.perf_counter() - started
         return unchanged
     if not full and (patched := _patched(content_dir, index_dir, key, lines, stamp_now, now, preview,
-                                         image_widths)) is not None:
+                                         image_widths, preloaded)) is not None:
         patched.seconds = time.perf_counter() - started
         return patched
     scan = scan_content(content_dir, cache_dir, preview=preview, image_widths=image_widths, full=full,
@@ -278,7 +281,8 @@ def _build(content_dir: Path, index_dir: Path, preview: bool, progress: Callable
                                     None if full else previous, site, state)
     due = [d for d in (next_due(result.hidden, now), site.due and int(site.due.timestamp())) if d]
     _publish_build(index_dir, target, base, build_id, site.inventory,
-                   SourceRecord(stamp_now, build_id, int(now.timestamp()), min(due, default=None)))
+                   SourceRecord(stamp_now, build_id, int(now.timestamp()), min(due, default=None),
+                                len(lines)))
     with ParseCache(cache_dir) as cache:
         cache.prune(scan.result.cache_keys)
     summary.seconds = time.perf_counter() - started
@@ -298,14 +302,21 @@ def _publish_build(index_dir: Path, target: Path, base: Path | None, build_id: s
     remove_old_builds(index_dir)
 
 
+def _preload(index_dir: Path) -> Preloaded:
+    """Read what patching the served build needs before the stamp says whether it will be patched."""
+    from service.patch import preload
+
+    return preload(current_build_dir(index_dir))
+
+
 def _patched(content_dir: Path, index_dir: Path, key: str, lines: dict[str, str], stamp_now: str, now: datetime,
-             preview: bool, image_widths: tuple[int, ...]) -> BuildSummary | None:
+             preview: bool, image_widths: tuple[int, ...], preloaded: Preloaded | None) -> BuildSummary | None:
     """Patch the served build for a few edited posts (service/patch.py); None when the edit needs a scan."""
     from service.patch import try_patch
 
     base = current_build_dir(index_dir)
     found = try_patch(content_dir, index_dir, base, key, lines, stamp_now, now, preview=preview,
-                      image_widths=image_widths)
+                      image_widths=image_widths, preloaded=preloaded)
     if found is None:
         return None
     m = found.manifest
@@ -313,7 +324,8 @@ def _patched(content_dir: Path, index_dir: Path, key: str, lines: dict[str, str]
                            mode="reused" if found.reused else "incremental", parsed=found.parsed,
                            updated=found.updated, patched=True)
     _publish_build(index_dir, found.target, base, found.build_id, found.inventory,
-                   SourceRecord(stamp_now, found.build_id, int(now.timestamp()), found.until), found.before,
+                   SourceRecord(stamp_now, found.build_id, int(now.timestamp()), found.until, len(lines)),
+                   found.before,
                    found.changed)
     with ParseCache(IndexLayout(index_dir).parse_cache) as cache:
         cache.forget(found.forget)

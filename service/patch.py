@@ -19,6 +19,7 @@ import pickle
 import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -74,6 +75,45 @@ class Patched:
     reused: bool = False  # the patched content is a build still kept (an edit undone)
     before: dict[str, dict[str, Any]] | None = None  # the base's inventory, for the change event
     changed: set[str] = field(default_factory=set)  # the only inventory keys the patch changed
+
+
+class BaseFiles:
+    """The served build's files a patch reads, each read once when first used, or all ahead (read_ahead)."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+
+    @cached_property
+    def state(self) -> EditState | None:
+        return load_state(self.base)
+
+    @cached_property
+    def manifest(self) -> Manifest | None:
+        return Manifest.from_json(read_json(BuildLayout(self.base).manifest))
+
+    @cached_property
+    def prints(self) -> Any:
+        return read_json(BuildLayout(self.base).fingerprints)
+
+    @cached_property
+    def inventory(self) -> Any:
+        return read_json(BuildLayout(self.base).inventory)
+
+    def read_ahead(self) -> BaseFiles:
+        """Read every file and import the reader's modules now, while something else runs (a forked stamp)."""
+        import service.content.loader
+        import service.content.site
+        import service.schemas.pages
+        import service.search  # noqa: F401 - what _patch and _write import when they run
+
+        for name in ("state", "manifest", "prints", "inventory"):
+            getattr(self, name)
+        return self
+
+
+def preload(base: Path | None) -> BaseFiles | None:
+    """Read ahead what patching the served build (base) would read; None when nothing is served."""
+    return BaseFiles(base).read_ahead() if base is not None else None
 
 
 def build_id_for(key: str, site: bytes, prints: dict[str, str], problems: list[Problem]) -> str:
@@ -171,16 +211,19 @@ def _join(post: Post, state: EditState) -> bool:
 
 
 def try_patch(content_dir: Path, index_dir: Path, base: Path | None, key: str, lines: dict[str, str],
-              stamp_now: str, now: datetime, *, preview: bool, image_widths: tuple[int, ...]) -> Patched | None:
-    """Write the served build patched for the edited post files; None when the edit needs the ordinary path."""
+              stamp_now: str, now: datetime, *, preview: bool, image_widths: tuple[int, ...],
+              preloaded: BaseFiles | None = None) -> Patched | None:
+    """Write the served build patched for the edited post files; None when the edit needs the ordinary path.
+
+    preloaded: the base's files when read ahead (preload)."""
     record = read_record(index_dir)
     second = int(now.timestamp())
     if base is None or record is None or record.build_id != base.name or record.stamp == stamp_now:
         return None
     if not (record.since <= second and (record.until is None or second < record.until)):
         return None  # the clock passed a due date (or went back): visibility is decided afresh
-    state = load_state(base)
-    manifest = Manifest.from_json(read_json(BuildLayout(base).manifest))
+    files = preloaded if preloaded is not None and preloaded.base == base else BaseFiles(base)
+    state, manifest = files.state, files.manifest
     if state is None or state.blocked or state.key != key or manifest is None or manifest.key != key:
         return None
     from service.content.site import load_site_config
@@ -192,11 +235,11 @@ def try_patch(content_dir: Path, index_dir: Path, base: Path | None, key: str, l
     edited = [path for path, line in state.lines.items() if lines.get(path) != line]
     if not edited or len(edited) > MAX_EDITS:
         return None
-    return _patch(content_dir, index_dir, base, state, manifest, record.until, site, edited, lines, now,
+    return _patch(content_dir, index_dir, files, state, manifest, record.until, site, edited, lines, now,
                   preview, image_widths)
 
 
-def _patch(content_dir: Path, index_dir: Path, base: Path, state: EditState, manifest: Manifest,
+def _patch(content_dir: Path, index_dir: Path, files: BaseFiles, state: EditState, manifest: Manifest,
            until: int | None, site: SiteConfig, edited: list[str], lines: dict[str, str], now: datetime,
            preview: bool, image_widths: tuple[int, ...]) -> Patched | None:
     from service.content.cache import ParseCache, file_keys, reader_key
@@ -205,8 +248,7 @@ def _patch(content_dir: Path, index_dir: Path, base: Path, state: EditState, man
     from service.content.loader import cached_post, parse_file
     from service.content.visibility import is_visible
 
-    prints = read_json(BuildLayout(base).fingerprints)
-    inventory = read_json(BuildLayout(base).inventory)
+    base, prints, inventory = files.base, files.prints, files.inventory
     if not isinstance(prints, dict) or not isinstance(inventory, dict):
         return None
     order = manifest.order

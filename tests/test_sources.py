@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import signal
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from service.indexing import reindex
 from service.layout import IndexLayout
-from service.sources import read_record, stamp
+from service.sources import Stamping, read_record, stamp
 from tests.helpers import served_client, write_post
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
@@ -104,3 +107,41 @@ def test_stamp_follows_a_linked_folder_once_and_skips_jekylls_output(content_dir
     assert stamp(content_dir, "other key") != first
     (content_dir / "_posts" / "2024-01-01-alpha.md").unlink()
     assert stamp(content_dir, "key") != first
+
+
+def test_a_stamp_taken_in_a_child_is_the_stamp_taken_here(content_dir: Path) -> None:
+    _two_posts(content_dir)
+    (content_dir / "about.md").write_text("---\ntitle: About\n---\nHi.\n")
+    lines: dict[str, str] = {}
+    here = stamp(content_dir, "key", lines)
+    child = Stamping(content_dir, "key", files_before=3, fork_from=1)
+    assert child.forked
+    assert child.result() == (here, lines) and "_posts/2024-01-01-alpha.md" in lines
+    small = Stamping(content_dir, "key", files_before=3, fork_from=10)  # a small folder is stamped at once
+    assert not small.forked and small.result() == (here, lines)
+
+
+def test_a_child_that_dies_is_replaced_by_stamping_here(content_dir: Path) -> None:
+    _two_posts(content_dir)
+    child = Stamping(content_dir, "key", files_before=3, fork_from=1)
+    assert child._pid is not None
+    os.kill(child._pid, signal.SIGKILL)  # the answer must still be the folder's stamp, never an empty one
+    lines: dict[str, str] = {}
+    assert child.result() == (stamp(content_dir, "key", lines), lines) and len(lines) == 2
+
+
+def test_a_big_folder_is_stamped_beside_the_patch_reading_its_base(content_dir: Path, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    _two_posts(content_dir)
+    index = tmp_path / "index"
+    reindex(content_dir, index, now=NOW)
+    record = read_record(index)
+    assert record is not None and record.files == 2  # the next run knows the folder's size before stamping it
+    monkeypatch.setattr("service.sources.FORK_FROM", 2)  # two files count as big here
+    post = content_dir / "_posts" / "2024-01-01-alpha.md"
+    post.write_text(post.read_text().replace("Herons nest here.", "Herons and egrets nest here."))
+    again = reindex(content_dir, index, now=NOW)
+    assert again.patched and again.updated == 1
+    found = served_client(content_dir, index).get("/api/search?q=egrets").get_json()
+    assert [hit["title"] for hit in found["items"]] == ["Alpha heron"]
+    assert reindex(content_dir, index, now=NOW).mode == "unchanged"
