@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from service.search import vocabulary
+from service.search.vocabulary import Vocabulary, load_counts, save
 
 
 @pytest.fixture
@@ -44,3 +45,16 @@ def test_corrections_are_remembered_per_word_and_equal_a_fresh_scan(vocab: vocab
     assert fresh.corrections("herron", 2, 5) == first
     assert vocab.corrections("herron", 2, 1) == first[:1]  # another limit is its own answer
     assert vocab.corrections("herron", 0, 5) == []
+
+
+def test_counts_change_a_few_words_and_save_what_a_fresh_vocabulary_would(tmp_path: Path) -> None:
+    start = {"words": Vocabulary([("heron", 3), ("egret", 1), ("tram", 2)])}
+    save(tmp_path / "base.json", start, generation=4)
+    counts = load_counts(tmp_path / "base.json", generation=4)
+    assert counts is not None and counts.has("words", "heron") and not counts.has("words", "crane")
+    assert load_counts(tmp_path / "base.json", generation=5) is None  # another generation's file
+    counts.apply({"words": {"egret": -1, "crane": 2, "heron": 1, "zebu": -1}})  # gone, new, changed, never there
+    counts.save(tmp_path / "edited.json", generation=5)
+    fresh = {"words": Vocabulary([("crane", 2), ("heron", 4), ("tram", 2)])}
+    save(tmp_path / "fresh.json", fresh, generation=5)
+    assert (tmp_path / "edited.json").read_bytes() == (tmp_path / "fresh.json").read_bytes()

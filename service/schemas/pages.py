@@ -18,7 +18,7 @@ from service.content.models import Post
 from service.schemas import responses
 from service.schemas.compiled import compile_schema, has_marks
 from service.search.documents import post_record, summary_record
-from service.search.pages import read_order, stored_slugs, write_pages
+from service.search.pages import read_order, write_pages
 
 
 def render_body(record: Mapping[str, Any], older: Mapping[str, Any] | None, newer: Mapping[str, Any] | None) -> bytes:
@@ -95,8 +95,7 @@ def patch_post_pages(build_dir: Path, base_dir: Path, order: Sequence[str], post
             dropped.add(slug)
             continue
         bodies[slug] = render_body(record(at), summary(at + 1), summary(at - 1))
-    keep = [slug for slug in stored_slugs(base_dir) if slug not in bodies and slug not in dropped]
-    return write_pages(build_dir, bodies, base_dir, keep=keep)
+    return write_pages(build_dir, bodies, base_dir, drop=dropped)  # every other body carried over
 
 
 def _neighbours(order: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:

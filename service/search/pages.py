@@ -1,9 +1,10 @@
 """Finished post bodies stored beside a build, keyed by slug: serving one uncached post is one read.
 
-Bodies live in append-only files (`pages-N.bin`) under an index (`pages.json`: slug -> [file, offset, length]).
-An incremental build hard-links the previous build's files and appends only the bodies that changed, so its
-cost follows the change; once dead bytes outweigh live ones the files are written afresh. Reads use pread, not a
-mapping, so a worker's resident memory does not grow with the posts it has served (the page cache is shared).
+Bodies live in append-only files (`pages-N.bin`) under an index (`pages.json`: the slugs and, in lists beside
+them, each body's file, offset and length). An incremental build hard-links the previous build's files and appends
+only the bodies that changed, so its cost follows the change; once dead bytes outweigh live ones the files are
+written afresh. Reads use pread, not a mapping, so a worker's resident memory does not grow with the posts it
+has served (the page cache is shared).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,12 @@ from service.search.models import Manifest
 from service.search.shared import per_build
 
 INDEX = "pages.json"
+INDEX_FORMAT = 2  # {"format", "slugs", "files", "offsets", "lengths"}: flat lists, one place per slug
 MAX_FILES = 8  # appended files before a build writes every body afresh
+Entry = tuple[int, int, int]  # a body's file number, offset and length
+_FILE_BITS, _LENGTH_BITS = 8, 40
+_FILE_MASK, _LENGTH_MASK = (1 << _FILE_BITS) - 1, (1 << _LENGTH_BITS) - 1
+_LENGTH_SHIFT, _OFFSET_SHIFT = _FILE_BITS, _FILE_BITS + _LENGTH_BITS
 
 
 def _file(build_dir: Path, number: int) -> Path:
@@ -30,16 +36,20 @@ def _file(build_dir: Path, number: int) -> Path:
 
 
 def write_pages(build_dir: Path, bodies: Mapping[str, bytes], base_dir: Path | None = None,
-                keep: Iterable[str] = ()) -> int:
-    """Write bodies (slug -> bytes) into build_dir, carrying over the base build's bodies of the `keep` slugs.
+                keep: Iterable[str] | None = None, drop: Collection[str] = ()) -> int:
+    """Write bodies (slug -> bytes) into build_dir, carrying over the base build's bodies of the `keep` slugs
+    (None: every one but those in bodies and in drop, read from one read of the base's index).
 
     Returns the number of bodies written (not carried over).
     """
-    entries: dict[str, list[int]] = {}
+    entries: dict[str, Entry] = {}
     number = 0
     base = _read_index(base_dir) if base_dir is not None else None
     if base is not None:
-        kept = {slug: base[slug] for slug in keep if slug in base}
+        if keep is None:
+            kept = {slug: entry for slug, entry in base.items() if slug not in bodies and slug not in drop}
+        else:
+            kept = {slug: base[slug] for slug in keep if slug in base}
         files = {entry[0] for entry in kept.values()}
         live = sum(entry[2] for entry in kept.values())
         sizes = {n: _file(base_dir, n).stat().st_size for n in files if _file(base_dir, n).exists()}  # type: ignore[arg-type]
@@ -55,17 +65,15 @@ def write_pages(build_dir: Path, bodies: Mapping[str, bytes], base_dir: Path | N
     with open(_file(build_dir, number), "wb") as out:
         for slug, body in bodies.items():
             out.write(body)
-            entries[slug] = [number, offset, len(body)]
+            entries[slug] = (number, offset, len(body))
             offset += len(body)
     tmp = build_dir / f"{INDEX}.tmp"
-    tmp.write_bytes(orjson.dumps(entries))
+    # Flat lists, not a list per slug: a worker and the next edit read 100,000 entries in a fraction of the time.
+    files, offsets, lengths = zip(*entries.values(), strict=True) if entries else ((), (), ())
+    tmp.write_bytes(orjson.dumps({"format": INDEX_FORMAT, "slugs": list(entries), "files": files,
+                                  "offsets": offsets, "lengths": lengths}))
     tmp.replace(build_dir / INDEX)
     return len(bodies)
-
-
-def stored_slugs(build_dir: Path) -> list[str]:
-    """Return the slugs whose bodies a build holds (none when its index is unreadable)."""
-    return list(_read_index(build_dir) or {})
 
 
 def read_order(build_dir: Path) -> list[str] | None:
@@ -81,17 +89,24 @@ def _link(source: Path, target: Path) -> None:
         shutil.copy2(source, target)
 
 
-def _read_index(build_dir: Path | None) -> dict[str, list[int]] | None:
+def _read_index(build_dir: Path | None) -> dict[str, Entry] | None:
+    """A build's index, slug -> (file, offset, length); None when it is missing or unreadable."""
     if build_dir is None:
         return None
     try:
         found = orjson.loads((build_dir / INDEX).read_bytes())
     except (OSError, orjson.JSONDecodeError):
         return None
-    return found if isinstance(found, dict) else None
+    if not isinstance(found, dict) or found.get("format") != INDEX_FORMAT:
+        return None
+    columns = [found.get(name) for name in ("slugs", "files", "offsets", "lengths")]
+    if not all(isinstance(c, list) and len(c) == len(columns[0]) for c in columns):  # type: ignore[arg-type]
+        return None
+    return {slug: (n, offset, length) for slug, n, offset, length in zip(*columns, strict=True)  # type: ignore[call-overload]
+            if _valid(n, offset, length)}
 
 
-def _read(build_dir: Path, entry: list[int]) -> bytes:
+def _read(build_dir: Path, entry: Entry) -> bytes:
     with open(_file(build_dir, entry[0]), "rb") as f:
         return os.pread(f.fileno(), entry[2], entry[1])
 
@@ -104,9 +119,9 @@ class Pages:
     descriptors are closed when the last user lets go of the store, never under a thread still reading.
     """
 
-    def __init__(self, build_dir: Path, entries: dict[str, list[int]]) -> None:
+    def __init__(self, build_dir: Path, entries: dict[str, Entry]) -> None:
         self._dir = build_dir
-        self._entries = {slug: _pack(*entry) for slug, entry in entries.items() if _valid(entry)}
+        self._entries = {slug: _pack(*entry) for slug, entry in entries.items()}
         self._fds: dict[int, int] = {}
         self._lock = threading.Lock()
 
@@ -114,7 +129,7 @@ class Pages:
         packed = self._entries.get(slug)
         if packed is None:
             return None
-        number, offset, length = packed & _FILE_MASK, packed >> _OFFSET_SHIFT, (packed >> _LENGTH_SHIFT) & _LENGTH_MASK
+        number, offset, length = _unpack(packed)
         fd = self._fds.get(number)
         if fd is None:
             with self._lock:
@@ -134,18 +149,18 @@ class Pages:
             _close(fd)
 
 
-_FILE_BITS, _LENGTH_BITS = 8, 40
-_FILE_MASK, _LENGTH_MASK = (1 << _FILE_BITS) - 1, (1 << _LENGTH_BITS) - 1
-_LENGTH_SHIFT, _OFFSET_SHIFT = _FILE_BITS, _FILE_BITS + _LENGTH_BITS
-
-
-def _valid(entry: Any) -> bool:
-    return isinstance(entry, list) and len(entry) == 3 and all(isinstance(n, int) and n >= 0 for n in entry) \
-        and entry[0] <= _FILE_MASK and entry[2] <= _LENGTH_MASK
+def _valid(number: Any, offset: Any, length: Any) -> bool:
+    return isinstance(number, int) and isinstance(offset, int) and isinstance(length, int) \
+        and 0 <= number <= _FILE_MASK and offset >= 0 and 0 <= length <= _LENGTH_MASK
 
 
 def _pack(number: int, offset: int, length: int) -> int:
     return offset << _OFFSET_SHIFT | length << _LENGTH_SHIFT | number
+
+
+def _unpack(packed: int) -> tuple[int, int, int]:
+    """A packed entry's file number, offset and length."""
+    return packed & _FILE_MASK, packed >> _OFFSET_SHIFT, (packed >> _LENGTH_SHIFT) & _LENGTH_MASK
 
 
 def open_pages(build_dir: Path) -> Pages:

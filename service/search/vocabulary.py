@@ -127,16 +127,46 @@ def load(path: Path, generation: int) -> dict[str, Vocabulary] | None:
     return None if found is None else {name: Vocabulary((t, n) for t, n in pairs) for name, pairs in found.items()}
 
 
-def load_counts(path: Path, generation: int) -> dict[str, dict[str, int]] | None:
+class Counts:
+    """A vocabulary file's (word, count) pairs as written, sorted by word, for a build that changes a few counts:
+    no dict of every word is made and nothing is sorted again (an edit at 100,000 posts: 0.15 s before)."""
+
+    def __init__(self, fields: dict[str, list[list[Any]]]) -> None:
+        self.fields = fields
+
+    def __bool__(self) -> bool:
+        return bool(self.fields)
+
+    def has(self, name: str, word: str) -> bool:
+        pairs = self.fields.get(name, [])
+        at = bisect.bisect_left(pairs, word, key=_word)
+        return at < len(pairs) and pairs[at][0] == word
+
+    def apply(self, delta: dict[str, dict[str, int]]) -> None:
+        """Add each field's changes to its counts; a word whose count falls to zero is left out."""
+        for name, changes in delta.items():
+            pairs = self.fields.setdefault(name, [])
+            for word, change in changes.items():
+                at = bisect.bisect_left(pairs, word, key=_word)
+                if at < len(pairs) and pairs[at][0] == word:
+                    pairs[at][1] += change
+                    if pairs[at][1] <= 0:
+                        del pairs[at]
+                elif change > 0:
+                    pairs.insert(at, [word, change])
+
+    def save(self, path: Path, generation: int) -> None:
+        _write(path, generation, self.fields)
+
+
+def _word(pair: list[Any]) -> str:
+    return pair[0]  # type: ignore[no-any-return]
+
+
+def load_counts(path: Path, generation: int) -> Counts | None:
     """Read the vocabularies as plain word counts (no lookup structures): for a build that only adjusts them."""
     found = _fields(path, generation)
-    return None if found is None else {name: {t: n for t, n in pairs} for name, pairs in found.items()}
-
-
-def save_counts(path: Path, counts: dict[str, dict[str, int]], generation: int) -> None:
-    """Write word counts as save() writes vocabularies (words sorted), leaving out words no document has."""
-    _write(path, generation, {name: [[t, n] for t, n in sorted(words.items()) if n > 0]
-                              for name, words in counts.items()})
+    return None if found is None else Counts(found)
 
 
 def _write(path: Path, generation: int, fields: dict[str, list[list[Any]]]) -> None:

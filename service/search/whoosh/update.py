@@ -90,8 +90,8 @@ def update_index(build_dir: Path, base_dir: Path, remove: list[str], add: list[P
     finally:
         ix.close()
     if base_vocabulary:  # exact counts from the base's exact counts: no walk over every word of the site
-        vocabulary.save_counts(build_dir / SIDE_FILE, {
-            name: _apply(counts, delta.get(name, {})) for name, counts in base_vocabulary.items()}, generation)
+        base_vocabulary.apply({name: changes for name, changes in delta.items() if name in base_vocabulary.fields})
+        base_vocabulary.save(build_dir / SIDE_FILE, generation)
     else:
         write_sidecars(build_dir)
         _correct_vocabulary(build_dir, base_dir, texts)
@@ -126,7 +126,7 @@ def _merge_small(writer: SegmentWriter, segments: list[Any]) -> list[Any]:
 
 
 def _removed_counts(searcher: Any, doomed: list[int], texts: list[str],
-                    vocabularies: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+                    vocabularies: vocabulary.Counts) -> dict[str, dict[str, int]]:
     """Count, per vocabulary field and word, the removed documents (ascending numbers) that hold it (negative)."""
     delta: dict[str, dict[str, int]] = {}
     if not doomed:
@@ -136,11 +136,12 @@ def _removed_counts(searcher: Any, doomed: list[int], texts: list[str],
     # segment costs as much again for nothing.
     leaves = [(leaf, [d - base for d in doomed if base <= d < base + leaf.doc_count_all()],
                postarrays.has_arrays(leaf)) for leaf, base in searcher.reader().leaf_readers()]
-    for name, vocab in vocabularies.items():
+    for name in vocabularies.fields:
         analyzer = schema[name].analyzer if name in schema else None
         if analyzer is None:
             continue
-        words = {token.text for text in texts for token in analyzer(text, mode="index")} & vocab.keys()
+        words = {word for word in {token.text for text in texts for token in analyzer(text, mode="index")}
+                 if vocabularies.has(name, word)}
         counts = delta.setdefault(name, {})
         to_bytes = schema[name].to_bytes
         for word in words:
@@ -174,21 +175,14 @@ def _held(matcher: Any, docnums: list[int]) -> int:
     return held
 
 
-def _count_added(schema: Any, doc: dict[str, Any], vocabularies: dict[str, dict[str, int]],
+def _count_added(schema: Any, doc: dict[str, Any], vocabularies: vocabulary.Counts,
                  delta: dict[str, dict[str, int]]) -> None:
-    for name in vocabularies:
+    for name in vocabularies.fields:
         value = doc.get(name)
         if isinstance(value, str) and name in schema and schema[name].analyzer is not None:
             counts = delta.setdefault(name, {})
             for word in {token.text for token in schema[name].analyzer(value, mode="index")}:
                 counts[word] = counts.get(word, 0) + 1
-
-
-def _apply(vocab: dict[str, int], change: dict[str, int]) -> dict[str, int]:
-    counts = dict(vocab)
-    for word, n in change.items():
-        counts[word] = counts.get(word, 0) + n
-    return counts
 
 
 def _stored_texts(searcher: Any, docnums: list[int]) -> list[str]:
