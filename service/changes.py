@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from service.layout import BuildLayout, IndexLayout, read_json, write_json_atomic
+from service.layout import BuildLayout, IndexLayout, read_json, write_atomic
 
 KEEP = 100  # builds the history reaches back
 
@@ -53,21 +53,56 @@ def record(index_dir: Path, previous: Path | None, build_id: str, inventory: dic
     """Append the build's changes to the history and return the event; None when the served build did not change.
 
     before: the previous build's inventory when the caller has read it already; keys: as for diff."""
-    history = read_history(index_dir)
     previous_id = previous.name if previous is not None else None
     if previous_id == build_id:
         return None
     before = before if before is not None else read_inventory(previous) or {}
     event = {"build_id": build_id, "previous_build_id": previous_id,
              "created_at": datetime.now(UTC).isoformat(timespec="seconds"), "changes": diff(before, inventory, keys)}
-    write_json_atomic(IndexLayout(index_dir).changes, [*history, event][-KEEP:])
+    _append(index_dir, orjson.dumps(event))
     return event
 
 
+def _append(index_dir: Path, line: bytes) -> None:
+    """Append one event to the history, without reading or writing the others (a 100,000-post site's first event
+    is 15 MB); from 2 x KEEP events the file is written afresh with the last KEEP, atomically."""
+    layout = IndexLayout(index_dir)
+    try:
+        raw = layout.changes.read_bytes()
+    except FileNotFoundError:
+        raw = b"".join(orjson.dumps(event) + b"\n" for event in _old_history(layout))
+        layout.changes.write_bytes(raw)
+    lines = raw.count(b"\n")
+    if lines + 1 >= 2 * KEEP:
+        write_atomic(layout.changes, b"".join(item + b"\n" for item in [*raw.splitlines()[-(KEEP - 1):], line]))
+        return
+    with layout.changes.open("ab") as out:  # readers skip a line not yet whole
+        out.write((b"\n" if raw and not raw.endswith(b"\n") else b"") + line + b"\n")  # a torn line stays alone
+
+
 def read_history(index_dir: Path) -> list[dict[str, Any]]:
-    """The recorded builds, oldest first."""
-    found = read_json(IndexLayout(index_dir).changes)
-    return found if isinstance(found, list) else []
+    """The recorded builds, oldest first (a line that is not a whole event, one being written or torn, skipped)."""
+    layout = IndexLayout(index_dir)
+    try:
+        raw = layout.changes.read_bytes()
+    except FileNotFoundError:
+        return _old_history(layout)
+    except OSError:
+        return []
+    events = []
+    for line in raw.splitlines():
+        try:
+            event = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            continue
+        if isinstance(event, dict) and "build_id" in event:
+            events.append(event)
+    return events
+
+
+def _old_history(layout: IndexLayout) -> list[dict[str, Any]]:
+    found = read_json(layout.old_changes)
+    return [event for event in found if isinstance(event, dict)] if isinstance(found, list) else []
 
 
 class HistoryTooShort(LookupError):

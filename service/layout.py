@@ -96,7 +96,12 @@ class IndexLayout:
 
     @property
     def changes(self) -> Path:
-        """The change events of the latest builds, for /api/changes."""
+        """The change events of the latest builds, for /api/changes: one JSON object a line, appended."""
+        return self.root / "changes.jsonl"
+
+    @property
+    def old_changes(self) -> Path:
+        """The history as one JSON list (before 2026-12-04): read until the first event is appended."""
         return self.root / "changes.json"
 
     @property
@@ -120,9 +125,14 @@ def read_json(path: Path) -> Any:
 
 def write_json_atomic(path: Path, value: Any, option: int = 0) -> None:
     """Write JSON beside path and rename it into place: readers see the old file or the new one, never half."""
+    write_atomic(path, orjson.dumps(value, option=option))
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write bytes beside path and rename them into place (the one way every sidecar is replaced)."""
     temp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
     try:
-        temp.write_bytes(orjson.dumps(value, option=option))
+        temp.write_bytes(data)
         os.replace(temp, path)
     except BaseException:
         temp.unlink(missing_ok=True)

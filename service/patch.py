@@ -28,7 +28,7 @@ import orjson
 from service.content.entries import EntryFilter
 from service.content.models import Post, Problem
 from service.incremental import fingerprint, pause_point
-from service.layout import BuildLayout, IndexLayout, read_json
+from service.layout import BuildLayout, IndexLayout, read_json, write_atomic
 from service.search.documents import USAGE_KEYS
 from service.search.models import Manifest
 from service.sources import read_record
@@ -157,10 +157,7 @@ def make_state(key: str, lines: dict[str, str], result: LoadResult, blocked: boo
 
 def save_state(build_dir: Path, state: EditState) -> None:
     """Keep the state beside a build (atomically: a reused build's may be rewritten while it is served)."""
-    path = BuildLayout(build_dir).edits
-    temp = path.with_name(f".{path.name}.{os.getpid()}")
-    temp.write_bytes(_encode_state(state))
-    os.replace(temp, path)
+    write_atomic(BuildLayout(build_dir).edits, _encode_state(state))
 
 
 def load_state(build_dir: Path) -> EditState | None:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
-from service.changes import diff, read_history
+import orjson
+
+from service.changes import KEEP, diff, read_history, record
 from service.indexing import reindex
+from service.layout import IndexLayout
 from tests.helpers import REPO, served_client
 
 TRAM = "_posts/2024-03-14-new-tram-timetables-cut-late-harbour-line-service.md"
@@ -67,3 +71,42 @@ def test_a_diff_told_which_keys_changed_compares_only_those() -> None:
     assert [c["key"] for c in diff(old, new)] == ["a", "b"]
     assert diff(old, new, keys={"a"}) == [{"change": "updated", "kind": "post", "key": "a", "url": "/a/"}]
     assert diff(old, {**new, "c": {"kind": "page", "url": "/c/", "print": "1"}}, keys={"c"})[0]["change"] == "added"
+
+
+def _event(n: int) -> dict[str, Any]:
+    return {"build_id": f"b{n}", "previous_build_id": f"b{n - 1}" if n else None, "created_at": "", "changes": []}
+
+
+def test_events_are_appended_and_a_torn_line_is_skipped(tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    index_dir.mkdir()
+    record(index_dir, None, "b0", {"a": {"kind": "post", "url": "/a/", "print": "1"}})
+    history = IndexLayout(index_dir).changes
+    first = history.read_bytes()
+    history.write_bytes(first + b'{"build_id": "torn", "chan')  # a write that stopped half way
+    assert [e["build_id"] for e in read_history(index_dir)] == ["b0"]
+    previous = index_dir / "b0"
+    record(index_dir, previous, "b1", {"a": {"kind": "post", "url": "/a/", "print": "2"}},
+           before={"a": {"kind": "post", "url": "/a/", "print": "1"}}, keys={"a"})
+    assert history.read_bytes().startswith(first)  # the first event was not written again
+    events = read_history(index_dir)
+    assert [(e["build_id"], e["previous_build_id"]) for e in events] == [("b0", None), ("b1", "b0")]
+    assert events[1]["changes"] == [{"change": "updated", "kind": "post", "key": "a", "url": "/a/"}]
+
+
+def test_a_long_history_is_cut_to_the_last_builds_it_keeps(tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    index_dir.mkdir()
+    IndexLayout(index_dir).changes.write_bytes(b"".join(orjson.dumps(_event(n)) + b"\n" for n in range(2 * KEEP - 1)))
+    record(index_dir, index_dir / f"b{2 * KEEP - 2}", "last", {})
+    found = [e["build_id"] for e in read_history(index_dir)]
+    assert len(found) == KEEP and found[-1] == "last" and found[0] == f"b{KEEP}"
+
+
+def test_the_history_of_an_older_version_is_carried_on(tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    index_dir.mkdir()
+    IndexLayout(index_dir).old_changes.write_bytes(orjson.dumps([_event(0), _event(1)]))
+    assert [e["build_id"] for e in read_history(index_dir)] == ["b0", "b1"]
+    record(index_dir, index_dir / "b1", "b2", {})
+    assert [e["build_id"] for e in read_history(index_dir)] == ["b0", "b1", "b2"]

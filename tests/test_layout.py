@@ -22,7 +22,7 @@ def test_a_reindex_writes_where_the_layout_says(content_dir: Path, tmp_path: Pat
     assert layout.lock.exists() and layout.parse_cache.is_dir()
     assert read_json(layout.sources)["build_id"] == summary.build_id
     assert {p.name for p in layout.root.iterdir()} == {"current", "builds", ".reindex.lock", "last-reindex.json",
-                                                       "cache", "changes.json", "sources.json"}
+                                                       "cache", "changes.jsonl", "sources.json"}
     assert build.inventory.is_file()
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from service.layout import BuildLayout, read_json
+from service.layout import BuildLayout, read_json, write_json_atomic
 from service.search.models import Manifest
 from service.search.shared import per_build
 
@@ -106,10 +106,9 @@ def write_pages(build_dir: Path, bodies: Mapping[str, bytes], base_dir: Path | N
             out.write(body)
             entries.add(slug, number, offset, len(body))
             offset += len(body)
-    tmp = build_dir / f"{INDEX}.tmp"
     # Flat lists, not a list per slug: an edit carries 100,000 entries over without making an object of each.
-    tmp.write_bytes(orjson.dumps({"format": INDEX_FORMAT, **dict(zip(_COLUMNS, entries.columns(), strict=True))}))
-    tmp.replace(build_dir / INDEX)
+    columns = dict(zip(_COLUMNS, entries.columns(), strict=True))
+    write_json_atomic(build_dir / INDEX, {"format": INDEX_FORMAT, **columns})
     return len(bodies)
 
 

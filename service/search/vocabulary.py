@@ -15,6 +15,8 @@ from typing import Any
 
 import orjson
 
+from service.layout import write_json_atomic
+
 FILE = "vocabulary.json"
 _CACHED_PREFIX_CHARS = 2  # completions of 1-2 letter prefixes scan big ranges: remember them
 _CORRECTIONS_KEPT = 10_000  # words whose corrections are remembered (~3 MB): readers repeat words, queries less
@@ -170,6 +172,4 @@ def load_counts(path: Path, generation: int) -> Counts | None:
 
 
 def _write(path: Path, generation: int, fields: dict[str, list[list[Any]]]) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(orjson.dumps({"generation": generation, "fields": fields}))
-    tmp.replace(path)
+    write_json_atomic(path, {"generation": generation, "fields": fields})
