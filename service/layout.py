@@ -39,6 +39,11 @@ class BuildLayout:
         """What the next build needs to patch this one for a few edited posts (service/patch.py)."""
         return self.root / "edits.pickle"
 
+    @property
+    def edits_delta(self) -> Path:
+        """A patched build's changes to the edit state it links from the build it patched (service/patch.py)."""
+        return self.root / "edits-delta.marshal"
+
 
 @dataclass(frozen=True)
 class IndexLayout:

@@ -60,6 +60,21 @@ class EditState:
 
 
 @dataclass
+class StateEdit:
+    """A patched build's edit state: the base's, with these files' stat lines and parse keys replaced.
+
+    Saved as the base's state file linked in place plus a small delta, so an edit does not write the state of
+    every post again (48 MB at 100,000 posts)."""
+
+    base: Path
+    lines: dict[str, str | None] = field(default_factory=dict)
+    keys: dict[str, str | None] = field(default_factory=dict)
+
+    def applied_to(self, state: EditState) -> EditState:
+        return dataclasses.replace(state, lines={**state.lines, **self.lines}, keys={**state.keys, **self.keys})
+
+
+@dataclass
 class Patched:
     """A patched build, written and renamed into place, with what publishing it needs."""
 
@@ -73,7 +88,7 @@ class Patched:
     updated: int
     forget: set[str]  # parse-cache keys the edits replaced
     reused: bool = False  # the patched content is a build still kept (an edit undone)
-    before: dict[str, dict[str, Any]] | None = None  # the base's inventory, for the change event
+    before: dict[str, dict[str, Any]] | None = None  # the base's entries of the changed keys, for the change event
     changed: set[str] = field(default_factory=set)  # the only inventory keys the patch changed
 
 
@@ -155,18 +170,62 @@ def make_state(key: str, lines: dict[str, str], result: LoadResult, blocked: boo
     return state
 
 
-def save_state(build_dir: Path, state: EditState) -> None:
-    """Keep the state beside a build (atomically: a reused build's may be rewritten while it is served)."""
-    write_atomic(BuildLayout(build_dir).edits, _encode_state(state))
+def save_state(build_dir: Path, state: EditState | StateEdit) -> None:
+    """Keep the state beside a build (atomically: a reused build's may be rewritten while it is served).
+
+    A StateEdit links the base's state file and writes only the files it changed (with the base's own delta)."""
+    layout = BuildLayout(build_dir)
+    if isinstance(state, EditState):
+        write_atomic(layout.edits, _encode_state(state))
+        layout.edits_delta.unlink(missing_ok=True)
+        return
+    base = BuildLayout(state.base)
+    carried = _read_delta(base.edits_delta) if base.edits_delta.exists() else {"lines": {}, "keys": {}}
+    if carried is None:  # the base's delta is unreadable: write the whole state the base and the edit make
+        base_state = load_state(state.base)
+        if base_state is not None:
+            save_state(build_dir, state.applied_to(base_state))
+        return
+    try:
+        os.link(base.edits, layout.edits)
+    except OSError:  # a filesystem without hard links (or a build without a state: the copy fails too)
+        try:
+            shutil.copy2(base.edits, layout.edits)
+        except OSError:
+            return
+    delta = {"format": STATE_FORMAT, "lines": {**carried["lines"], **state.lines},
+             "keys": {**carried["keys"], **state.keys}}
+    write_atomic(layout.edits_delta, marshal.dumps(delta))
 
 
 def load_state(build_dir: Path) -> EditState | None:
-    """Read a build's state; None when it has none or it is unreadable."""
+    """Read a build's state (with its delta, when it was patched); None when it has none or it is unreadable."""
+    layout = BuildLayout(build_dir)
     try:
-        state = _decode_state(BuildLayout(build_dir).edits.read_bytes())
+        state = _decode_state(layout.edits.read_bytes())
     except Exception:
         return None
-    return state if isinstance(state, EditState) and state.format == STATE_FORMAT else None
+    if not isinstance(state, EditState) or state.format != STATE_FORMAT:
+        return None
+    if not layout.edits_delta.exists():
+        return state
+    delta = _read_delta(layout.edits_delta)
+    if delta is None:
+        return None
+    state.lines.update(delta["lines"])
+    state.keys.update(delta["keys"])
+    return state
+
+
+def _read_delta(path: Path) -> dict[str, Any] | None:
+    try:
+        delta = marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if not isinstance(delta, dict) or delta.get("format") != STATE_FORMAT or not all(
+            isinstance(delta.get(name), dict) for name in ("lines", "keys")):
+        return None
+    return delta
 
 
 # marshal writes and reads plain values 3-5x faster than pickle (a 100,000-post state is ~48 MB, written on every
@@ -253,7 +312,7 @@ def _patch(content_dir: Path, index_dir: Path, files: BaseFiles, state: EditStat
     links = LinkTable(state.urls, site.baseurl)
     fresh: dict[str, Post] = {}  # id -> joined new post
     parsed = 0
-    new_state = dataclasses.replace(state, lines=dict(state.lines), keys=dict(state.keys))
+    edit = StateEdit(files.base)
     forget: set[str] = set()
     with ParseCache(IndexLayout(index_dir).parse_cache) as cache:
         olds = {path: cached_post(cache, state.keys.get(path) or "") for path in edited}
@@ -272,7 +331,7 @@ def _patch(content_dir: Path, index_dir: Path, files: BaseFiles, state: EditStat
 
         for source, new_key in zip(sources, new_keys, strict=True):
             old_key = state.keys[source.path]
-            new_state.lines[source.path] = lines.get(source.path)
+            edit.lines[source.path] = lines.get(source.path)
             if new_key is None or old_key is None:
                 return None
             if new_key == old_key:  # touched, not changed
@@ -293,7 +352,7 @@ def _patch(content_dir: Path, index_dir: Path, files: BaseFiles, state: EditStat
             if not _join(before, state) or fingerprint(before) != prints.get(before.id) or not _join(post, state):
                 return None  # the state does not rebuild the base's records: take the ordinary path
             fresh[post.id] = post
-            new_state.keys[source.path] = new_key
+            edit.keys[source.path] = new_key
             forget.add(old_key)
         needed = {order[n] for c in fresh for n in range(where[c] - 2, where[c] + 3) if 0 <= n < len(order)}
         posts: dict[str, Post] = dict(fresh)
@@ -302,12 +361,12 @@ def _patch(content_dir: Path, index_dir: Path, files: BaseFiles, state: EditStat
             if found is None:
                 return None
             posts[post_id] = found
-        return _write(index_dir, base, new_state, manifest, until, prints, inventory, posts, fresh,
+        return _write(index_dir, base, state, edit, manifest, until, prints, inventory, posts, fresh,
                       parsed, forget)
 
 
 def finish_build(staging: Path, target: Path, site: bytes, inventory: dict[str, dict[str, Any]],
-                 prints: dict[str, str], manifest: Manifest, state: EditState | None) -> None:
+                 prints: dict[str, str], manifest: Manifest, state: EditState | StateEdit | None) -> None:
     """Write a staged build's sidecars (site, inventory, fingerprints, manifest, edit state) and rename it into place:
     the one ending of a full, an incremental and a patched build."""
     from service.changes import write_inventory
@@ -324,7 +383,7 @@ def finish_build(staging: Path, target: Path, site: bytes, inventory: dict[str, 
     os.rename(staging, target)
 
 
-def _write(index_dir: Path, base: Path, state: EditState, manifest: Manifest, until: int | None,
+def _write(index_dir: Path, base: Path, state: EditState, edit: StateEdit, manifest: Manifest, until: int | None,
            prints: dict[str, str], inventory: dict[str, dict[str, Any]], posts: dict[str, Post],
            fresh: dict[str, Post], parsed: int, forget: set[str]) -> Patched:
     from service.schemas.pages import patch_post_pages
@@ -333,8 +392,8 @@ def _write(index_dir: Path, base: Path, state: EditState, manifest: Manifest, un
 
     site = (base / SITE_FILE).read_bytes()
     problems = [Problem(p["path"], p["line"], p["severity"], p["message"]) for p in manifest.problems]
-    before = dict(inventory)  # the base's, for the change event: changed entries are replaced, not edited
     changed = {post_id for post_id, post in fresh.items() if fingerprint(post) != prints[post_id]}
+    before = {post_id: inventory[post_id] for post_id in changed}  # all the change event compares
     prints = {**prints, **{post_id: fingerprint(post) for post_id, post in fresh.items()}}
     for post_id in changed:
         inventory[post_id] = {**inventory[post_id], "print": prints[post_id]}
@@ -346,7 +405,7 @@ def _write(index_dir: Path, base: Path, state: EditState, manifest: Manifest, un
                      before=before, changed=changed)
     if target.is_dir():  # the same content as a build still kept (an edit undone): it is reused
         result.reused = True
-        save_state(target, state)
+        save_state(target, edit.applied_to(state))
         return result
     staging = IndexLayout(index_dir).staging(build_id, os.getpid())
     shutil.rmtree(staging, ignore_errors=True)
@@ -354,7 +413,7 @@ def _write(index_dir: Path, base: Path, state: EditState, manifest: Manifest, un
         where = {post_id: at for at, post_id in enumerate(manifest.order)}
         update_index(staging, base, sorted(changed), [fresh[c] for c in sorted(changed, key=where.__getitem__)])
         patch_post_pages(staging, base, manifest.order, posts, changed)
-        finish_build(staging, target, site, inventory, prints, manifest, state)
+        finish_build(staging, target, site, inventory, prints, manifest, edit)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return result

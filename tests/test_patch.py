@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import marshal
 import os
 import pickle
 import subprocess
@@ -192,3 +193,22 @@ def test_an_edit_imports_neither_numpy_nor_rapidfuzz(tmp_path: Path) -> None:
               "print(s.patched, s.updated, 'numpy' in sys.modules, 'rapidfuzz' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["True", "1", "False", "False"], done.stdout + done.stderr
+
+
+def test_a_patched_build_links_the_base_state_and_keeps_only_its_changes(tmp_path: Path) -> None:
+    content, index = _site(tmp_path / "site"), tmp_path / "index"
+    reindex(content, index, now=NOW)
+    first = BuildLayout((index / "current").resolve())
+    assert not first.edits_delta.exists()
+    edited: set[str] = set()
+    for n, slug in enumerate(("beta", "gamma", "beta"), 1):  # a chain of patches, each on the last
+        _append(_post(content, slug), f"\nKestrel sighting {n}.\n")
+        edited.add(_post(content, slug).relative_to(content).as_posix())
+        assert reindex(content, index, now=NOW).patched
+        patched = BuildLayout((index / "current").resolve())
+        assert patched.edits.stat().st_ino == first.edits.stat().st_ino  # linked, not written again
+        assert set(marshal.loads(patched.edits_delta.read_bytes())["lines"]) == edited
+    reindex(content, tmp_path / "fresh", now=NOW, full=True)
+    assert load_state(patched.root) == load_state((tmp_path / "fresh" / "current").resolve())  # what a scan records
+    patched.edits_delta.write_bytes(b"torn")
+    assert load_state(patched.root) is None  # the next edit takes the ordinary path
