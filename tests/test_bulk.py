@@ -86,3 +86,29 @@ def test_the_bulk_writer_only_adds(tmp_path: Path) -> None:
     finally:
         writer.cancel()
         ix.close()
+
+
+def _write_counting_runs(path: Path, docs: list[dict[str, Any]], limit: int, expected: int | None) -> tuple[int, int]:
+    """Write docs with a pool of `limit` bytes told to expect `expected` documents: (runs spilled, bytes held)."""
+    path.mkdir()
+    ix = index.create_in(str(path), index_schema())
+    writer = BulkSegmentWriter(ix, expected_docs=expected)
+    writer.pool.limit = limit
+    for doc in docs:
+        writer.add_document(**doc)
+    found = len(writer.pool._runs), writer.pool.size
+    writer.commit()
+    ix.close()
+    return found
+
+
+def test_a_pool_full_near_its_last_documents_holds_them_instead_of_spilling(
+    tmp_path: Path, segment_documents: list[dict[str, Any]],
+) -> None:
+    docs = segment_documents
+    _, size = _write_counting_runs(tmp_path / "held", docs, 1 << 40, None)
+    limit = int(size / 1.1)  # full at ~90% of the documents: the rest fits in the slack
+    assert _write_counting_runs(tmp_path / "unknown", docs, limit, None)[0] == 1
+    assert _write_counting_runs(tmp_path / "known", docs, limit, len(docs)) == (0, size)
+    assert _write_counting_runs(tmp_path / "short", docs, limit, len(docs) // 2)[0] == 1  # more came than announced
+    assert _read(tmp_path / "known") == _read(tmp_path / "held") == _read(tmp_path / "unknown")

@@ -31,6 +31,7 @@ _POSTING_BYTES = 60  # a posting's estimated memory beside its value's bytes (th
 _TERM_BYTES = 200  # a term's estimated memory (its key, a dict slot, a list)
 _LIST_BYTES = 56  # an empty list's memory (a posting's positions, when it has more than one; 8 bytes each beside)
 _LENGTH = struct.Struct("<I")  # before each record of a run
+END_SLACK = 0.25  # share past the limit a pool may grow to when that holds every document left
 Record = tuple[str, Any, list[Any]]  # field, term (str or bytes), postings (docnum, weight, value, docnum, ...)
 
 
@@ -40,13 +41,15 @@ class TermPool:
     A term's postings are one flat list, document number, weight and value in turn (one append per posting).
     """
 
-    def __init__(self, tempstore: Any, limitmb: int) -> None:
+    def __init__(self, tempstore: Any, limitmb: int, expected_docs: int | None = None) -> None:
         self.fields: dict[str, dict[Any, list[Any]]] = {}
         self.fieldnames: set[str] = set()  # read by Whoosh's sub-writer task
         self.size = 0  # estimated bytes held
         self.limit = limitmb * 1024 * 1024
         self._tempstore = tempstore
         self._runs: list[str] = []
+        self._left = expected_docs  # documents still to come (None: unknown)
+        self._since_spill = 0
 
     def field(self, name: str) -> dict[Any, list[Any]]:
         found = self.fields.get(name)
@@ -56,8 +59,20 @@ class TermPool:
         return found
 
     def spill_if_full(self) -> None:
-        if self.size > self.limit:
+        """Called after each document: past the limit, spill a run, unless the documents left fit in the slack."""
+        self._since_spill += 1
+        if self._left is not None:
+            self._left -= 1
+        if self.size > self.limit and not self._ends_within_slack():
             self._spill()
+
+    def _ends_within_slack(self) -> bool:
+        # A pool full near its last documents would spill a run only to merge it straight back (a second at
+        # 10,000 posts); growing up to END_SLACK past the limit instead bounds the extra memory.
+        if self._left is None or self._left < 0:  # unknown, or more documents came than were announced
+            return False
+        projected = self.size * (self._since_spill + self._left) / self._since_spill
+        return projected <= self.limit * (1 + END_SLACK)
 
     def _spill(self) -> None:
         name = f"{random_name()}.terms"
@@ -66,7 +81,7 @@ class TermPool:
                 data = marshal.dumps(record)
                 f.write(_LENGTH.pack(len(data)) + data)  # marshal.load reads a file ~20x slower than loads
         self._runs.append(name)
-        self.fields, self.size = {}, 0
+        self.fields, self.size, self._since_spill = {}, 0, 0
 
     def _sorted(self) -> Iterator[Record]:
         # str terms sort as their UTF-8 bytes do (the encoding keeps code point order)
@@ -108,7 +123,7 @@ class TermPool:
 class BulkSegmentWriter(SegmentWriter):
     """SegmentWriter for a new segment of added documents only (no merges, vectors or spelling fields)."""
 
-    def __init__(self, ix: Any, limitmb: int = 128, **kwargs: Any) -> None:
+    def __init__(self, ix: Any, limitmb: int = 128, expected_docs: int | None = None, **kwargs: Any) -> None:
         super().__init__(ix, limitmb=limitmb, **kwargs)
         codec = self.codec
         if not isinstance(self.fieldwriter, W3FieldWriter) or codec._inlinelimit > 1:
@@ -116,7 +131,7 @@ class BulkSegmentWriter(SegmentWriter):
         for name, field in self.schema.items():
             if field.vector or field.separate_spelling():
                 raise TypeError(f"the bulk writer writes no term vectors or spelling fields ({name})")
-        self.pool = TermPool(self._tempstorage, limitmb)
+        self.pool = TermPool(self._tempstorage, limitmb, expected_docs)
         self._fast = {name: field.analyzer for name, field in self.schema.items()
                       if isinstance(getattr(field, "analyzer", None), ShapeTokenizer)
                       and type(field.format) is Positions and field.format.field_boost == 1.0 and field.scorable}

@@ -67,6 +67,7 @@ class ParallelWriter(MpWriter):
     def __init__(self, ix: Any, procs: int, total: int, **kwargs: Any) -> None:
         super().__init__(ix, procs=procs, multisegment=True, **kwargs)
         self._share = max(1, -(-total // procs))  # documents per sub-writer, rounded up
+        self.subargs = {**self.subargs, "expected_docs": self._share}  # so a sub-writer's pool knows its end
         self._added_docs = 0
         self._buffers: list[list[Any]] = [[] for _ in range(procs)]
         self._queues: list[Any] = []

@@ -48,7 +48,7 @@ def write_index(build_dir: Path, posts: list[Post], procs: int | None = None,
     procs = _procs() if procs is None else procs
     total = sum(1 + len(p.quotes) + len(p.images) + (1 if p.image else 0) for p in posts) + len(pages)
     writer = ParallelWriter(ix, procs, total, limitmb=WRITER_MB) if procs > 1 and total > PARALLEL_FROM else \
-        BulkSegmentWriter(ix, limitmb=WRITER_MB * 2)
+        BulkSegmentWriter(ix, limitmb=WRITER_MB * 2, expected_docs=total)
     written = 0
     try:
         for post in posts:
