@@ -377,8 +377,8 @@ def _write_build(target: Path, scan: Scan, manifest: Manifest, base: Path | None
             write_post_pages(staging, scan.result.posts, base, set(changed))
             mode = "incremental"
         else:
-            write_index(staging, scan.result.posts, pages=list(site.pages.values()) if site is not None else ())
-            write_post_pages(staging, scan.result.posts)
+            write_index(staging, scan.result.posts, pages=list(site.pages.values()) if site is not None else (),
+                        meanwhile=lambda: write_post_pages(staging, scan.result.posts))  # beside the sub-writers
             mode = "full"
         finish_build(staging, target, site.payload if site is not None else b"",
                      site.inventory if site is not None else {}, prints, manifest, state)

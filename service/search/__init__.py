@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,11 +51,13 @@ def open_index(build_dir: Path) -> SearchIndex:
 
 
 def write_index(build_dir: Path, posts: list[Post], procs: int | None = None,
-                pages: Sequence[dict[str, Any]] = ()) -> int:
-    """Write posts, their quotes and images (and site pages) into a new index in build_dir; return documents written."""
+                pages: Sequence[dict[str, Any]] = (), meanwhile: Callable[[], Any] | None = None) -> int:
+    """Write posts, their quotes and images (and site pages) into a new index in build_dir; return documents written.
+
+    meanwhile: the caller's own work, run once every document is handed over, while the engine finishes writing."""
     from service.search.whoosh.writer import write_index as whoosh_write
 
-    return whoosh_write(build_dir, posts, procs, pages)
+    return whoosh_write(build_dir, posts, procs, pages, meanwhile)
 
 
 def update_index(build_dir: Path, base_dir: Path, remove: list[str], add: list[Post],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,11 +37,12 @@ def _procs() -> int:
 
 
 def write_index(build_dir: Path, posts: list[Post], procs: int | None = None,
-                pages: Sequence[dict[str, Any]] = ()) -> int:
+                pages: Sequence[dict[str, Any]] = (), meanwhile: Callable[[], Any] | None = None) -> int:
     """Write posts, their quotes and images into a new index in build_dir; return documents written.
 
     Written by the bulk segment writer (bulk.py); with procs > 1 (both cores by default) in sub-processes,
     each writing its own segment of a contiguous share of the documents (parallel.py: no final merge).
+    meanwhile runs once every document is handed over: this process is idle while the sub-writers finish.
     """
     build_dir.mkdir(parents=True, exist_ok=True)
     ix = index.create_in(str(build_dir), index_schema())
@@ -58,6 +59,8 @@ def write_index(build_dir: Path, posts: list[Post], procs: int | None = None,
         for record in pages:
             writer.add_document(**page_document(record))
             written += 1
+        if meanwhile is not None:
+            meanwhile()
     except BaseException:
         writer.cancel()
         raise
