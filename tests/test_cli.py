@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from service.search import current_build_dir
-from tests.helpers import REPO, indexed_app, write_post
+from tests.helpers import REPO, Receiver, indexed_app, write_post
 
 
 def test_reindex_publishes_a_build_and_summarises(content_dir: Path, tmp_path: Path) -> None:
@@ -124,3 +125,21 @@ def test_python_m_service_content_check_exits_non_zero_on_errors(content_dir: Pa
     done = _module(content_dir, tmp_path / "index", "-m", "service", "content", "check")
     assert done.returncode == 1
     assert "_posts/2024-01-02-broken.md:2: error: front matter is not valid YAML" in done.stdout
+
+
+def test_python_m_service_leaves_at_once_but_lets_a_webhook_delivery_finish(content_dir: Path, tmp_path: Path) -> None:
+    write_post(content_dir, "2024-01-01-one.md", "title: One", "Body one.\n")
+    receiver = Receiver(hang=1.0)  # the delivery is still under way when the reindex itself is over
+    thread = threading.Thread(target=receiver.serve_forever, daemon=True)
+    thread.start()
+    try:
+        done = _module(content_dir, tmp_path / "index", "-m", "service", "reindex",
+                       PUBLISH_WEBHOOK_URL=f"http://127.0.0.1:{receiver.server_port}/hook")
+        assert done.returncode == 0 and "1 posts indexed" in done.stdout, done.stderr
+        assert len(receiver.received) == 1  # delivered before the process ended
+        assert current_build_dir(tmp_path / "index") is not None
+        failed = _module(content_dir, tmp_path / "index", "-m", "service", "reindex", "--no-such-option")
+        assert failed.returncode == 2 and "No such option" in failed.stderr
+    finally:
+        receiver.shutdown()
+        receiver.server_close()

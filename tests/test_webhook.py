@@ -5,56 +5,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import http.server
 import json
 import shutil
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from service import webhook
 from service.indexing import reindex
-from tests.helpers import REPO, free_port, served_client
-
-
-class Receiver(http.server.ThreadingHTTPServer):
-    """Record every POST; answer 503 to the first `fail` of them, 204 after; `hang` holds each request open."""
-
-    def __init__(self, fail: int = 0, hang: float = 0.0) -> None:
-        self.fail, self.hang, self.received = fail, hang, []
-        self.lock = threading.Lock()
-        super().__init__(("127.0.0.1", free_port()), _Handler)
-
-    def wait_for(self, count: int, timeout: float = 20) -> list[dict[str, Any]]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self.lock:
-                if len(self.received) >= count:
-                    return list(self.received)
-            time.sleep(0.05)
-        raise AssertionError(f"received {len(self.received)} requests, not {count}")
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    server: Receiver
-
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        if self.server.hang:
-            time.sleep(self.server.hang)
-        with self.server.lock:
-            self.server.received.append({"body": body, "headers": dict(self.headers)})
-            failing = len(self.server.received) <= self.server.fail
-        self.send_response(503 if failing else 204)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
+from tests.helpers import REPO, Receiver, free_port, served_client
 
 
 @pytest.fixture
