@@ -13,8 +13,6 @@ import logging
 import os
 import threading
 import time
-import urllib.error
-import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -52,6 +50,9 @@ def deliver(index_dir: Path, url: str, secret: str, body: bytes, attempts: int |
     """POST the body, retrying failures with exponential backoff; record and log the outcome; True if delivered."""
     attempts = ATTEMPTS if attempts is None else attempts
     backoff = BACKOFF_SECONDS if backoff is None else backoff
+    import urllib.error  # here, not at the top: a reindex with no webhook set skips ssl, sockets and http (10 ms)
+    import urllib.request
+
     headers = {"Content-Type": "application/json", "User-Agent": "Broadsheet-webhook"}
     if secret:
         headers["X-Broadsheet-Signature"] = signature(secret, body)

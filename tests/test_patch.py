@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from service.changes import read_history
 from service.indexing import BuildSummary, reindex
 from service.layout import BuildLayout
@@ -212,3 +214,14 @@ def test_a_patched_build_links_the_base_state_and_keeps_only_its_changes(tmp_pat
     assert load_state(patched.root) == load_state((tmp_path / "fresh" / "current").resolve())  # what a scan records
     patched.edits_delta.write_bytes(b"torn")
     assert load_state(patched.root) is None  # the next edit takes the ordinary path
+
+
+def test_an_edit_whose_index_helper_dies_is_written_here_alike(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    content, index = _site(tmp_path / "site"), tmp_path / "index"
+    reindex(content, index, now=NOW)
+    monkeypatch.setattr("service.patch.preload_update", lambda: os._exit(3))  # runs in the forked helper only
+    _append(_post(content, "gamma"), "\nA kestrel at the end.\n")
+    step = _compare(content, index, tmp_path, "helper died")
+    assert step.patched and step.updated == 1, step.line()
+    assert [h["slug"] for h in _served(content, index, "/api/search?q=kestrel")["items"]] == ["gamma"]

@@ -124,8 +124,8 @@ def test_a_stamp_taken_in_a_child_is_the_stamp_taken_here(content_dir: Path) -> 
 def test_a_child_that_dies_is_replaced_by_stamping_here(content_dir: Path) -> None:
     _two_posts(content_dir)
     child = Stamping(content_dir, "key", files_before=3, fork_from=1)
-    assert child._pid is not None
-    os.kill(child._pid, signal.SIGKILL)  # the answer must still be the folder's stamp, never an empty one
+    assert child._child is not None
+    os.kill(child._child.pid, signal.SIGKILL)  # the answer must still be the folder's stamp, never an empty one
     lines: dict[str, str] = {}
     assert child.result() == (stamp(content_dir, "key", lines), lines) and len(lines) == 2
 

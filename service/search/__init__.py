@@ -34,6 +34,7 @@ __all__ = [
     "SiteView",
     "current_build_dir",
     "open_index",
+    "preload_update",
     "site_payload",
     "site_view",
     "update_index",
@@ -58,6 +59,11 @@ def write_index(build_dir: Path, posts: list[Post], procs: int | None = None,
     from service.search.whoosh.writer import write_index as whoosh_write
 
     return whoosh_write(build_dir, posts, procs, pages, meanwhile)
+
+
+def preload_update() -> None:
+    """Import what update_index runs now (a forked helper does, while its parent imports the reader)."""
+    import service.search.whoosh.update  # noqa: F401
 
 
 def update_index(build_dir: Path, base_dir: Path, remove: list[str], add: list[Post],

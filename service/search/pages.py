@@ -81,6 +81,7 @@ def write_pages(build_dir: Path, bodies: Mapping[str, bytes], base_dir: Path | N
     """
     entries = _Index()
     number = 0
+    build_dir.mkdir(parents=True, exist_ok=True)  # (an edit's index may be written into it at the same time)
     base = _read_columns(base_dir) if base_dir is not None else None
     if base is not None:
         if keep is None:
@@ -99,7 +100,6 @@ def write_pages(build_dir: Path, bodies: Mapping[str, bytes], base_dir: Path | N
             carried = {slug: _read(base_dir, (n, offset, length))  # type: ignore[arg-type]
                        for slug, n, offset, length in zip(*kept.columns(), strict=True)}
             bodies = {**carried, **bodies}
-    build_dir.mkdir(parents=True, exist_ok=True)
     offset = 0
     with open(_file(build_dir, number), "wb") as out:
         for slug, body in bodies.items():
