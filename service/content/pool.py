@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import multiprocessing
 import os
-import signal
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
+
+from service.forked import die_with_parent
 
 T = TypeVar("T")
 
 PROCS = max(1, min(2, os.cpu_count() or 1))
 PARALLEL_FROM = 400  # items: below this, forking the workers costs more than it saves
 CHUNK = 20  # items a worker takes at a time: small enough that both finish together
-_PR_SET_PDEATHSIG = 1
 
 _TASK: Callable[[int], Any] | None = None  # the task of the pool being forked: each worker inherits it
 
@@ -37,7 +35,7 @@ def ordered_map(task: Callable[[int], T], count: int, procs: int | None = None) 
         return
     _TASK = task
     try:
-        pool = multiprocessing.get_context("fork").Pool(procs, initializer=_die_with_parent, initargs=(os.getpid(),))
+        pool = multiprocessing.get_context("fork").Pool(procs, initializer=die_with_parent, initargs=(os.getpid(),))
     finally:
         _TASK = None  # the workers have their copy; nothing else here may use it
     with pool:
@@ -48,11 +46,3 @@ def ordered_map(task: Callable[[int], T], count: int, procs: int | None = None) 
 def _run(items: range) -> list[Any]:
     assert _TASK is not None, "a pool worker without its task"
     return [_TASK(n) for n in items]
-
-
-def _die_with_parent(parent: int) -> None:
-    """Make a worker die with the process that forked it (a killed reindex leaves no worker behind)."""
-    with contextlib.suppress(OSError, AttributeError):  # not Linux: the pool's own cleanup still stops them
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent died before the call above took effect
-        os._exit(1)

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import os
 import pickle
 import queue
-import signal
 from multiprocessing import Queue
 from typing import Any
 
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.util import random_name
 
+from service.forked import die_with_parent
 from service.search.whoosh.bulk import BulkSegmentWriter
-
-_PR_SET_PDEATHSIG = 1
 
 
 def _shared_temp(writer: Any) -> dict[str, str]:
@@ -37,10 +33,7 @@ class _ChildWriterTask(SubWriterTask):
         self._parent = os.getpid()  # made in the parent, before the fork
 
     def run(self) -> None:
-        with contextlib.suppress(OSError, AttributeError):  # not Linux: the parent's own cleanup still stops it
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() != self._parent:  # the parent died before the call above took effect
-            os._exit(1)
+        die_with_parent(self._parent)
         # SubWriterTask.run with multisegment, writing with the bulk writer
         ix = self.storage.open_index(self.indexname)
         writer = self.writer = BulkSegmentWriter(ix, _lk=False, **self.kwargs, **_shared_temp(self))
