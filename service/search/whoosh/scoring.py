@@ -47,9 +47,13 @@ def read_lengths(build_dir: Path) -> tuple[int, dict[str, int]] | None:
 
 
 def write_full_lengths(build_dir: Path, reader: Any) -> None:
-    """Write the sidecar of a freshly written index: every live document counted."""
+    """Write the sidecar of a freshly written index: every live document counted, segment by segment."""
     fields = scorable_fields(reader.schema)
-    write_lengths(build_dir, reader.doc_count(), lengths_of(reader, reader.all_doc_ids(), fields))
+    totals = dict.fromkeys(fields, 0)
+    for leaf, _ in reader.leaf_readers():
+        for name, total in lengths_of(leaf, leaf.all_doc_ids(), fields).items():
+            totals[name] += total
+    write_lengths(build_dir, reader.doc_count(), totals)
 
 
 class LiveBM25F(BM25F):
