@@ -182,10 +182,7 @@ def save_state(build_dir: Path, state: EditState | StateEdit) -> None:
         return
     base = BuildLayout(state.base)
     carried = _read_delta(base.edits_delta) if base.edits_delta.exists() else {"lines": {}, "keys": {}}
-    if carried is None:  # the base's delta is unreadable: write the whole state the base and the edit make
-        base_state = load_state(state.base)
-        if base_state is not None:
-            save_state(build_dir, state.applied_to(base_state))
+    if carried is None:  # torn since the patch read it: no state, so the next edit takes the ordinary path
         return
     try:
         os.link(base.edits, layout.edits)
