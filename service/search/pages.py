@@ -88,7 +88,7 @@ def write_pages(build_dir: Path, bodies: Mapping[str, bytes], base_dir: Path | N
             kept = base.without([*bodies, *drop])
         else:
             where = dict(zip(base.slugs, range(len(base.slugs)), strict=True))
-            kept = base.keep(where[slug] for slug in keep if slug in where)
+            kept = base.keep(where[slug] for slug in keep if slug in where and slug not in bodies)
         files = set(kept.files)
         sizes = {n: _file(base_dir, n).stat().st_size for n in files if _file(base_dir, n).exists()}  # type: ignore[arg-type]
         if len(sizes) == len(files) and len(files) < MAX_FILES and sum(kept.lengths) * 2 >= sum(sizes.values()):
