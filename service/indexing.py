@@ -27,7 +27,8 @@ from service.version import __version__
 
 if TYPE_CHECKING:  # the reader itself is imported when a build runs: a web worker that never builds skips its cost
     from service.content.loader import LoadResult
-    from service.patch import BaseFiles, EditState
+    from service.edit_state import EditState
+    from service.patch import BaseFiles
     from service.site_build import SiteBuild
 
 GRACE_SECONDS = 600  # old builds stay this long so searchers still open on them can finish
@@ -247,13 +248,13 @@ def _build(content_dir: Path, index_dir: Path, preview: bool, progress: Callable
     # manifest, fingerprints and inventory; and imports the reader where the stamp outlasts it).
     preloaded = _preload(index_dir, files >= IMPORT_AHEAD_FROM) if stamping.forked and not full else None
     stamp_now, lines = stamping.result()
-    if not full and (unchanged := _unchanged(index_dir, stamp_now, now)) is not None:
+    if not full and (unchanged := _unchanged(index_dir, record, stamp_now, now)) is not None:
         publish(index_dir, IndexLayout(index_dir).build(unchanged.build_id).root)  # marks it in use, as a reuse does
         remove_old_builds(index_dir)
         unchanged.seconds = time.perf_counter() - started
         return unchanged
     if not full and (patched := _patched(content_dir, index_dir, key, lines, stamp_now, now, preview,
-                                         image_widths, preloaded)) is not None:
+                                         image_widths, preloaded, record)) is not None:
         patched.seconds = time.perf_counter() - started
         return patched
     scan = scan_content(content_dir, cache_dir, preview=preview, image_widths=image_widths, full=full,
@@ -275,7 +276,7 @@ def _build(content_dir: Path, index_dir: Path, preview: bool, progress: Callable
         summary.updated = sum(1 for s, f in scan.fingerprints.items() if s in previous and previous[s] != f)
     else:
         summary.added = len(scan.fingerprints)
-    from service.patch import make_state, save_state
+    from service.edit_state import make_state, save_state
 
     state = make_state(scan.key, lines, result, blocked=site.reads_bodies or site.clock)
     if target.is_dir():
@@ -315,13 +316,14 @@ def _preload(index_dir: Path, imports: bool) -> BaseFiles | None:
 
 
 def _patched(content_dir: Path, index_dir: Path, key: str, lines: dict[str, str], stamp_now: str, now: datetime,
-             preview: bool, image_widths: tuple[int, ...], preloaded: BaseFiles | None) -> BuildSummary | None:
+             preview: bool, image_widths: tuple[int, ...], preloaded: BaseFiles | None,
+             record: SourceRecord | None) -> BuildSummary | None:
     """Patch the served build for a few edited posts (service/patch.py); None when the edit needs a scan."""
     from service.patch import try_patch
 
     base = current_build_dir(index_dir)
     found = try_patch(content_dir, index_dir, base, key, lines, stamp_now, now, preview=preview,
-                      image_widths=image_widths, preloaded=preloaded)
+                      image_widths=image_widths, preloaded=preloaded, record=record)
     if found is None:
         return None
     m = found.manifest
@@ -337,10 +339,9 @@ def _patched(content_dir: Path, index_dir: Path, key: str, lines: dict[str, str]
     return summary
 
 
-def _unchanged(index_dir: Path, stamp_now: str, now: datetime) -> BuildSummary | None:
+def _unchanged(index_dir: Path, record: SourceRecord | None, stamp_now: str, now: datetime) -> BuildSummary | None:
     """Return the served build's summary when the folder is as it was when that build was made, else None."""
     base = current_build_dir(index_dir)
-    record = read_record(index_dir)
     if base is None or record is None or not record.holds(stamp_now, base.name, now):
         return None
     manifest = Manifest.from_json(read_json(BuildLayout(base).manifest))

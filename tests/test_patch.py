@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import dataclasses
 import marshal
 import os
-import pickle
 import subprocess
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from service.changes import read_history
+from service.edit_state import load_state
 from service.indexing import BuildSummary, reindex
 from service.layout import BuildLayout
-from service.patch import EditState, load_state, save_state
 from tests.helpers import REPO, build_vocabulary, comparable, listed_posts, served_client, write_image, write_post
 
 NOW = datetime(2029, 12, 31, 12, tzinfo=UTC)
@@ -164,23 +162,6 @@ def test_an_undated_document_whose_url_takes_the_clock_stops_patching(tmp_path: 
         reindex(content, index, now=NOW)
         _append(_post(content, "beta"), "\nA kestrel.\n")
         assert _compare(content, index, tmp_path, f"guides-{patched}").patched is patched, permalink
-
-
-def test_the_edit_state_is_kept_in_marshal_or_pickle_and_an_unknown_file_is_none(tmp_path: Path) -> None:
-    plain = EditState(key="k", others="o", lines={"_posts/a.md": "a\x001\n"}, keys={"_posts/a.md": "key-a"},
-                      ids={"a": "_posts/a.md"}, urls=[("/a/", "_posts/a.md")], links_digest="d",
-                      authors={"_posts/a.md": [{"name": "Ann"}]}, usage={"/x.png": {"post_count": 2}}, shared={"a"})
-    dated = dataclasses.replace(plain, authors={"_posts/a.md": [{"name": "Ann", "joined": date(2020, 1, 2)}]})
-    for state, kind in ((plain, b"M"), (dated, b"P")):  # marshal has no form for a date: pickle takes it
-        build = tmp_path / kind.decode()
-        build.mkdir()
-        save_state(build, state)
-        assert BuildLayout(build).edits.read_bytes()[:1] == kind
-        assert load_state(build) == state
-    old = tmp_path / "old"
-    old.mkdir()
-    BuildLayout(old).edits.write_bytes(pickle.dumps(plain, protocol=5))  # a state written before the prefix
-    assert load_state(old) is None
 
 
 def test_an_edit_imports_neither_numpy_nor_rapidfuzz(tmp_path: Path) -> None:
