@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from service.search.whoosh.bits import Bits, bits_from_ids, bits_of
+from service.search.whoosh.bits import Bits, bits_from_ids, bits_of, ids_of
 
 
 def test_bits_hold_exactly_their_documents() -> None:
@@ -19,3 +19,10 @@ def test_bits_from_an_id_array_equal_bits_from_its_numbers() -> None:
     ids = np.array([0, 3, 64, 65, 4095], dtype=np.int32)
     assert bits_from_ids(ids) == bits_of(ids.tolist())
     assert bits_from_ids(np.empty(0, dtype=np.int32)) == 0
+
+
+def test_a_bitset_gives_back_its_id_array_ascending() -> None:
+    ids = np.array([1, 2, 9, 511, 512, 70_001], dtype=np.int32)
+    assert ids_of(bits_from_ids(ids)).tolist() == ids.tolist()
+    assert ids_of(bits_from_ids(ids)).dtype == np.int32
+    assert ids_of(0).tolist() == []

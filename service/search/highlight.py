@@ -15,7 +15,7 @@ from service.search.analysis import fold
 
 SNIPPET_CHARS = 160
 LEAD_CHARS = 50  # context kept before the first match of a snippet
-_SPACE = re.compile(r"\s+")
+_SPACE = re.compile(r"\s{2,}|[^\S ]")  # any run of white space but a single space (those are kept as they are)
 _HEAD = 3  # a Porter stem keeps at least the first three letters of its word (or the whole short word)
 # A word goes on through inner dots, hyphens, apostrophes and @ (4.4.1, cloud.gov, evidence-based): marked whole;
 # a possessive's 's stays outside the mark.

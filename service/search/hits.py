@@ -25,38 +25,35 @@ def shape_hit(record: dict[str, Any], kind: str, score: float, marker: Marker,
               matched: Collection[str] | None = None) -> dict[str, Any]:
     """Return a post summary, quote or image record plus score, matched_fields and highlights.
 
-    record is a post's hit record (hit_record) or a quote's or image's record; matched names the index fields
-    the document matched (None: unknown, scan every text). Each text is scanned once, for both its marks and
-    whether it matched.
+    record is a post's hit record (hit_record) or a quote's or image's record, the caller's own fresh copy: it is
+    completed in place and returned (its plain texts taken out). matched names the index fields the document
+    matched (None: unknown, scan every text). Each text is scanned once, for both its marks and whether it matched.
     """
     if kind == "post":
-        texts = {"title": record["title"], "excerpt": record.get("excerpt") or "", "body": record.get("text") or "",
-                 "categories": " ".join(c["name"] for c in record.get("categories", [])),
-                 "tags": " ".join(t["name"] for t in record.get("tags", [])),
-                 "quotes": record.get("quote_text") or ""}
+        texts = {"title": record["title"], "excerpt": record.get("excerpt") or "",
+                 "body": record.pop("text", "") or "",
+                 "categories": " ".join([c["name"] for c in record.get("categories", [])]),
+                 "tags": " ".join([t["name"] for t in record.get("tags", [])]),
+                 "quotes": record.pop("quote_text", "") or ""}
         title, body = "title", "body"
-        out = {key: record[key] for key in SUMMARY_FIELDS}
     elif kind == "page":  # a page or collection document: its summary, title and text
-        texts = {"title": record.get("title") or "", "body": record.get("text") or ""}
+        texts = {"title": record.get("title") or "", "body": record.pop("text", "") or ""}
         title, body = "title", "body"
-        out = {key: value for key, value in record.items() if key != "text"}
     elif kind == "quote":
         texts = {"text": record["text"], "attribution": record.get("attribution") or "",
                  "_title": record["post"]["title"]}
-        title, body, out = "_title", "text", record
+        title, body = "_title", "text"
     else:
         texts = {"alt": record.get("alt") or "", "title": record.get("title") or "",
                  "_title": record.get("title") or record["post"]["title"]}
-        title, body, out = "_title", "alt", record
+        title, body = "_title", "alt"
     scan_all = matched is None or AS_TYPED in matched or kind != "post"
     spans = {}
     for name, text in texts.items():
         if text and (scan_all or name in (title, body) or any(f in matched for f in POST_TEXTS.get(name, ()))):
             spans[name] = marker.spans(text)
-    return {
-        **out,
-        "score": round(float(score or 0.0), 4),
-        "matched_fields": [name for name, text in texts.items() if not name.startswith("_") and spans.get(name)],
-        "highlights": {"title": marker.mark(texts[title], spans[title]) if texts[title] else None,
-                       "body": marker.snippet(texts[body], spans=spans[body]) if texts[body] else None},
-    }
+    record["score"] = round(float(score or 0.0), 4)
+    record["matched_fields"] = [name for name in texts if not name.startswith("_") and spans.get(name)]
+    record["highlights"] = {"title": marker.mark(texts[title], spans[title]) if texts[title] else None,
+                            "body": marker.snippet(texts[body], spans=spans[body]) if texts[body] else None}
+    return record

@@ -16,11 +16,12 @@ from contextlib import suppress
 from typing import Any
 
 import numpy as np
-from cachetools import LRUCache
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.util.numeric import byte_to_length
 
+from service.search.lru import SizedLRU
+from service.search.whoosh.bits import ids_of
 from service.search.whoosh.scoring import LiveBM25F
 
 # per opened build: the terms of real query logs repeat (8 bytes a posting; the document numbers are the very
@@ -100,8 +101,8 @@ class ArrayScorer:
         self._searcher = searcher
         self._docsets = docsets
         self._lengths: dict[str, np.ndarray] = {}
-        self._terms: LRUCache[tuple[str, Any], Kept] = LRUCache(CACHE_BYTES, getsizeof=_nbytes)
-        self._unions: LRUCache[tuple[Any, ...], Scored] = LRUCache(UNION_CACHE_BYTES, getsizeof=_nbytes)
+        self._terms: SizedLRU[tuple[str, Any], Kept] = SizedLRU(CACHE_BYTES, _nbytes)
+        self._unions: SizedLRU[tuple[Any, ...], Scored] = SizedLRU(UNION_CACHE_BYTES, _nbytes)
         self._lock = threading.Lock()
 
     def top(self, q: Any, allowed: int, limit: int) -> list[tuple[int, float]]:
@@ -179,7 +180,7 @@ class ArrayScorer:
         if isinstance(q, wq.ConstantScoreQuery):
             child = q.child  # one term (the title bonuses): its kept ids, without a round trip through a bitset
             ids = self._docsets.term_ids(child.fieldname, child.text) if type(child) is wq.Term else \
-                _ids_of(self._docsets.matches(child))
+                ids_of(self._docsets.matches(child))
             return ids, np.full(len(ids), float(q.score))
         if isinstance(q, wq.AndNot):
             ids, scores = self._eval(q.a)
@@ -249,14 +250,6 @@ def _union(parts: list[Scored]) -> Scored:
 
 def _nbytes(found: Kept) -> int:
     return found[0].nbytes + found[1].nbytes
-
-
-def _ids_of(bits: int) -> np.ndarray:
-    """Return the document numbers of a bitset, ascending."""
-    if not bits:
-        return _EMPTY[0]
-    raw = np.frombuffer(bits.to_bytes((bits.bit_length() + 7) // 8, "little"), dtype=np.uint8)
-    return np.flatnonzero(np.unpackbits(raw, bitorder="little")).astype(np.int32)
 
 
 def _members(ids: np.ndarray, bits: int) -> np.ndarray:

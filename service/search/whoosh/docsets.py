@@ -15,13 +15,13 @@ from datetime import time as dtime
 from typing import Any
 
 import numpy as np
-from cachetools import LRUCache
 from whoosh import query as wq
 from whoosh.matching.wrappers import FilterMatcher
 
+from service.search.lru import SizedLRU
 from service.search.models import PostFilter
 from service.search.whoosh import phrases, postarrays
-from service.search.whoosh.bits import Bits, bits_from_ids, bits_of
+from service.search.whoosh.bits import Bits, bits_from_ids, bits_of, ids_of
 
 VALUE_FIELDS = ("kind", "category", "tag", "author", "year", "month")
 TERM_CACHE_BITS = 64_000_000  # bits of term bitsets kept per build (8 MB): common words repeat in real query logs
@@ -85,9 +85,9 @@ class DocSets:
         self._reader = reader
         self._searcher = searcher  # for queries answered by walking matchers (phrases, date ranges)
         self._schema = reader.schema
-        self._terms: LRUCache[tuple[str, Any], int] = LRUCache(TERM_CACHE_BITS, getsizeof=int.bit_length)
-        self._recent: LRUCache[tuple[str, bytes], np.ndarray] = LRUCache(RECENT_POSTINGS)  # weights, for the scorer
-        self._ids: LRUCache[tuple[str, bytes], np.ndarray] = LRUCache(IDS_CACHE_BYTES, getsizeof=_nbytes)
+        self._terms: SizedLRU[tuple[str, Any], int] = SizedLRU(TERM_CACHE_BITS, int.bit_length)
+        self._recent: SizedLRU[tuple[str, bytes], np.ndarray] = SizedLRU(RECENT_POSTINGS)  # weights, for the scorer
+        self._ids: SizedLRU[tuple[str, bytes], np.ndarray] = SizedLRU(IDS_CACHE_BYTES, _nbytes)
         self._lock = threading.Lock()
         self._leaves = [(sub, offset, _live_mask(sub) if postarrays.has_arrays(sub) else False)
                         for sub, offset in reader.leaf_readers()]
@@ -218,7 +218,7 @@ class DocSets:
                 return 0
             if phrases.native(q, self._schema):
                 leaves = [(sub, offset) for sub, offset, _ in self._leaves]
-                return phrases.phrase_bits(q, leaves, self._schema, list(Bits(holding)))
+                return phrases.phrase_bits(q, leaves, self._schema, ids_of(holding).tolist())
         return bits_of(self._searcher.docs_for_query(q))  # phrases and the rest: Whoosh walks them
 
     # -- filters -----------------------------------------------------------------------------

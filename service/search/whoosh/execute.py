@@ -10,6 +10,7 @@ import heapq
 import time
 from typing import TYPE_CHECKING, Any, Protocol
 
+import numpy as np
 from whoosh import query as wq
 
 from service.search import facets
@@ -55,6 +56,22 @@ def positive_terms(q: wq.Query) -> set[tuple[str, str]]:
     return found
 
 
+def matched_fields(sets: Any, terms: set[tuple[str, str]], docnums: list[int]) -> list[set[str]]:
+    """Return, for each document, the index fields of the terms it holds (a sorted lookup a term, not a test a hit)."""
+    found: list[set[str]] = [set() for _ in docnums]
+    if not docnums:
+        return found
+    wanted = np.array(docnums, dtype=np.int32)
+    for field, text in terms:
+        ids = sets.term_ids(field, text)
+        if not len(ids):
+            continue
+        at = np.searchsorted(ids, wanted)
+        for n in np.flatnonzero(ids[np.minimum(at, len(ids) - 1)] == wanted).tolist():
+            found[n].add(field)
+    return found
+
+
 def search(ix: WhooshIndex, request: SearchRequest) -> SearchResult:
     """Rank, page, highlight and count the documents of one kind that match what the reader typed."""
     started = time.perf_counter()
@@ -94,11 +111,9 @@ def search(ix: WhooshIndex, request: SearchRequest) -> SearchResult:
         scored = [(d, 0.0) for d in by_date(ix, matched, need, newest_first=request.sort == "-date")[start:need]]
     total = matched.bit_count()
     marker = plan.marker()
-    terms = [(f, Bits(sets.term(f, t))) for f, t in positive_terms(plan.full or plan.exact)] if scored else []
-    hits = []
-    for docnum, score in scored:  # matched fields from the matched terms: a text no term matched is not scanned
-        fields = {f for f, bits in terms if docnum in bits}
-        hits.append(shape_hit(ix.hit_record(docnum), request.type, score, marker, fields))
+    fields = matched_fields(sets, positive_terms(plan.full or plan.exact), [d for d, _ in scored])
+    hits = [shape_hit(ix.hit_record(docnum), request.type, score, marker, found)  # a text no term matched is
+            for (docnum, score), found in zip(scored, fields, strict=True)]      # not scanned
     result = SearchResult(hits=hits, total=total, page=request.page, per_page=request.per_page,
                           understood=uq.understood(),
                           facets=ix.facet_counts(matched, request.facets) if request.facets else {})
