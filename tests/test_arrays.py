@@ -109,3 +109,23 @@ def test_the_word_order_bonus_is_left_out_when_a_phrase_word_is_in_many_document
     monkeypatch.setattr(reader, "PHRASE_WORD_UNTIL", 4)
     assert make_app(content_dir, RESPONSE_CACHE_MB=0).test_client().get(
         "/api/search?q=harbour+cranes+").get_json()["items"][0]["slug"] == "together"
+
+
+def test_ranked_gives_top_and_the_bitset_count_from_one_scoring(generated: Any) -> None:
+    with generated.app_context():
+        ix = generated.extensions["broadsheet.index"].get()
+        posts, sets = ix.allowed("post", PostFilter()), ix.docsets()
+        checked = with_bonus = 0
+        for typed in _queries(120):
+            plan = ix.planner().plan(parse_user_query(typed), True)
+            if plan is None:
+                continue
+            ranked = ix.ranked(plan.exact, posts, 20)
+            if ranked is None:  # a shape the arrays do not score: the caller takes the bitset path
+                assert not arrays.supported(arrays.without_phrase_bonus(plan.exact)), typed
+                continue
+            exact = sets.matches(plan.exact) & posts
+            assert ranked == (ix.top(plan.exact, exact, 20), exact.bit_count()), typed
+            checked += 1
+            with_bonus += bool(arrays.phrase_bonuses(plan.exact))
+        assert checked > 80 and with_bonus > 10  # single words and word pairs with their order bonus

@@ -13,6 +13,7 @@ from service.search.highlight import Marker
 POST_TEXTS = {"title": ("title",), "excerpt": ("excerpt",), "body": ("body",), "categories": ("labels",),
               "tags": ("labels",), "quotes": ("body",)}
 AS_TYPED = "words"  # the unstemmed field: stop words searched on their own
+MATCH_FIELDS = frozenset({f for fields in POST_TEXTS.values() for f in fields} | {AS_TYPED})  # what shape_hit asks
 
 
 def hit_record(record: dict[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ makes are taken (terms, Or, And, AndMaybe, AndNot, constant-score bonuses); anyt
 
 from __future__ import annotations
 
+import functools
 import threading
 from contextlib import suppress
 from typing import Any
@@ -107,16 +108,17 @@ class ArrayScorer:
 
     def top(self, q: Any, allowed: int, limit: int) -> list[tuple[int, float]]:
         """Return the (docnum, score) of every allowed match whose score could be among the best `limit`."""
-        ids, scores = self._eval(q)
-        if not len(ids) or limit <= 0:
+        if limit <= 0:
             return []
+        return best(*self.matching(q, allowed), limit)
+
+    def matching(self, q: Any, allowed: int) -> Scored:
+        """Return every allowed document q matches (ascending) and its score."""
+        ids, scores = self._eval(q)
+        if not len(ids):
+            return ids, scores
         keep = _members(ids, allowed)
-        ids, scores = ids[keep], scores[keep]
-        if len(ids) > limit:
-            cut = np.partition(scores, len(scores) - limit)[len(scores) - limit]  # the limit-th best
-            chosen = scores >= cut - 2e-6  # and everything tied with it once rounded: the caller orders ties by date
-            ids, scores = ids[chosen], scores[chosen]
-        return list(zip(ids.tolist(), scores.tolist(), strict=True))
+        return ids[keep], scores[keep]
 
     # -- terms ----------------------------------------------------------------------------------------------
     def _term(self, field: str, text: Any) -> Scored:
@@ -178,9 +180,7 @@ class ArrayScorer:
             ids, scores = self._term(q.fieldname, q.text)
             return (ids, scores * q.boost) if q.boost != 1.0 else (ids, scores)
         if isinstance(q, wq.ConstantScoreQuery):
-            child = q.child  # one term (the title bonuses): its kept ids, without a round trip through a bitset
-            ids = self._docsets.term_ids(child.fieldname, child.text) if type(child) is wq.Term else \
-                ids_of(self._docsets.matches(child))
+            ids = self._ids(q.child)  # the title bonuses: kept term ids, without a round trip through bitsets
             return ids, np.full(len(ids), float(q.score))
         if isinstance(q, wq.AndNot):
             ids, scores = self._eval(q.a)
@@ -219,6 +219,29 @@ class ArrayScorer:
                     self._unions[key] = found
             return found
         raise Unsupported(type(q).__name__)
+
+    def _ids(self, q: Any) -> np.ndarray:
+        """Return the documents q matches, ascending: terms and their unions and intersections from the kept term
+        ids, anything else from its bitset."""
+        if type(q) is wq.Term:
+            return self._docsets.term_ids(q.fieldname, q.text)
+        joined = isinstance(q, wq.And) or (isinstance(q, wq.Or) and not getattr(q, "minmatch", 0)
+                                           and not isinstance(q, wq.DisjunctionMax))
+        if joined and q.subqueries and all(type(s) is wq.Term for s in q.subqueries):
+            parts = [self._docsets.term_ids(s.fieldname, s.text) for s in q.subqueries]
+            if isinstance(q, wq.And):
+                return functools.reduce(lambda a, b: np.intersect1d(a, b, assume_unique=True), parts)
+            return np.unique(np.concatenate(parts)) if len(parts) > 1 else parts[0]
+        return ids_of(self._docsets.matches(q))
+
+
+def best(ids: np.ndarray, scores: np.ndarray, limit: int) -> list[tuple[int, float]]:
+    """Return the (docnum, score) of the matches whose score could be among the best `limit`."""
+    if len(ids) > limit:
+        cut = np.partition(scores, len(scores) - limit)[len(scores) - limit]  # the limit-th best
+        chosen = scores >= cut - 2e-6  # and everything tied with it once rounded: the caller orders ties by date
+        ids, scores = ids[chosen], scores[chosen]
+    return list(zip(ids.tolist(), scores.tolist(), strict=True))
 
 
 def _terms_key(q: Any) -> tuple[Any, ...] | None:

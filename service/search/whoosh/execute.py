@@ -14,7 +14,7 @@ import numpy as np
 from whoosh import query as wq
 
 from service.search import facets
-from service.search.hits import shape_hit
+from service.search.hits import MATCH_FIELDS, shape_hit
 from service.search.models import PostFilter, SearchRequest, SearchResult
 from service.search.query import UserQuery, parse_user_query
 from service.search.whoosh.bits import Bits
@@ -32,6 +32,7 @@ class WhooshIndex(Protocol):
     def docsets(self) -> Any: ...
     def allowed(self, kind: str, filters: PostFilter) -> int: ...
     def top(self, q: wq.Query, allowed: int, limit: int) -> list[tuple[int, float]]: ...
+    def ranked(self, q: wq.Query, allowed: int, limit: int) -> tuple[list[tuple[int, float]], int] | None: ...
     def hit_record(self, docnum: int) -> dict[str, Any]: ...
     def list_record(self, docnum: int, kind: str) -> dict[str, Any]: ...
     def facet_counts(self, matched: int, wanted: Any) -> dict[str, list[dict[str, Any]]]: ...
@@ -90,6 +91,32 @@ def search(ix: WhooshIndex, request: SearchRequest) -> SearchResult:
         if excluded is not None:  # only -words: everything else
             allowed &= ~sets.matches(excluded)
         return browse(ix, request, allowed, started, uq)
+    ranked = ix.ranked(plan.exact, allowed, need) \
+        if plan.full is None and request.sort == "relevance" and not request.facets else None
+    counted: dict[str, list[dict[str, Any]]] = {}
+    if ranked is not None:  # the exact words alone, no facets: the scoring of the matches also counts them
+        scored, total = ranked[0][start:need], ranked[1]
+    else:
+        scored, matched = _ranked_with_bits(ix, sets, request, plan, allowed, need, start)
+        total = matched.bit_count()
+        counted = ix.facet_counts(matched, request.facets) if request.facets else {}
+    marker = plan.marker()
+    looked_at = {t for t in positive_terms(plan.full or plan.exact) if t[0] in MATCH_FIELDS} \
+        if request.type == "post" else set()  # other kinds' texts are all scanned
+    fields = matched_fields(sets, looked_at, [d for d, _ in scored])
+    hits = [shape_hit(ix.hit_record(docnum), request.type, score, marker, found)  # a text no term matched is
+            for (docnum, score), found in zip(scored, fields, strict=True)]      # not scanned
+    result = SearchResult(hits=hits, total=total, page=request.page, per_page=request.per_page,
+                          understood=uq.understood(), facets=counted)
+    if plan.unknown or total < FEW_RESULTS:
+        result.suggestion = did_you_mean(ix, request.q, plan, allowed)
+    result.took_ms = _ms(started)
+    return result
+
+
+def _ranked_with_bits(ix: WhooshIndex, sets: Any, request: SearchRequest, plan: Plan, allowed: int, need: int,
+                      start: int) -> tuple[list[tuple[int, float]], int]:
+    """Return the page's scored documents and the bitset of every match (typo corrections, facets, date order)."""
     exact_bits = sets.matches(plan.exact) & allowed
     matched = exact_bits
     scored: list[tuple[int, float]] = []
@@ -102,25 +129,13 @@ def search(ix: WhooshIndex, request: SearchRequest) -> SearchResult:
             scored += ix.top(corrected_query, matched & ~exact_bits, need - exact_count)
         scored = scored[start:need]
     elif request.sort == "relevance":
-        query = plan.full or plan.exact
-        matched = sets.matches(query) & allowed if plan.full is not None else exact_bits
-        scored = ix.top(query, matched, need)[start:need]
+        matched = sets.matches(plan.full) & allowed if plan.full is not None else exact_bits
+        scored = ix.top(plan.full or plan.exact, matched, need)[start:need]
     else:
         if plan.full is not None:
             matched = sets.matches(plan.full) & allowed
         scored = [(d, 0.0) for d in by_date(ix, matched, need, newest_first=request.sort == "-date")[start:need]]
-    total = matched.bit_count()
-    marker = plan.marker()
-    fields = matched_fields(sets, positive_terms(plan.full or plan.exact), [d for d, _ in scored])
-    hits = [shape_hit(ix.hit_record(docnum), request.type, score, marker, found)  # a text no term matched is
-            for (docnum, score), found in zip(scored, fields, strict=True)]      # not scanned
-    result = SearchResult(hits=hits, total=total, page=request.page, per_page=request.per_page,
-                          understood=uq.understood(),
-                          facets=ix.facet_counts(matched, request.facets) if request.facets else {})
-    if plan.unknown or total < FEW_RESULTS:
-        result.suggestion = did_you_mean(ix, request.q, plan, allowed)
-    result.took_ms = _ms(started)
-    return result
+    return scored, matched
 
 
 def by_date(ix: WhooshIndex, matched: int, limit: int, newest_first: bool) -> list[int]:

@@ -88,7 +88,7 @@ class WhooshIndex:
         if found is None:
             return scoring.BM25F()
         docs, lengths = found
-        return scoring.LiveBM25F(docs, lengths, lambda field, text: self.docsets().term(field, text).bit_count())
+        return scoring.LiveBM25F(docs, lengths, lambda field, text: len(self.docsets().term_ids(field, text)))
 
     def close(self) -> None:
         self._searcher.close()
@@ -189,17 +189,37 @@ class WhooshIndex:
         """
         if limit <= 0 or not allowed:
             return []
-        costly = allowed.bit_count() >= PHRASE_BONUS_UNTIL or any(
-            self.docsets().frequency(p.fieldname, w) >= PHRASE_WORD_UNTIL
-            for p in arrays.phrase_bonuses(q) for w in p.words)
-        lean = arrays.without_phrase_bonus(q) if costly else q
+        lean = arrays.without_phrase_bonus(q) if self._costly(q, allowed.bit_count()) else q
         if arrays.supported(lean):
             found = self.arrays().top(lean, allowed, limit)
         else:
             results = self._searcher.search(q, filter=Bits(allowed), limit=limit + TIE_SLACK, optimize=OPTIMIZE)
             found = [(hit.docnum, hit.score) for hit in results]
-        # equal scores: the newest post first (Whoosh would order them by document number, which after an
-        # incremental or two-process build says nothing about dates)
+        return self._by_score(found, limit)
+
+    def ranked(self, q: Query, allowed: int, limit: int) -> tuple[list[tuple[int, float]], int] | None:
+        """Return top(q, allowed, limit) and how many allowed documents q matches, both from one scoring of the
+        matches (no bitset of them is made); None for a query shape the arrays do not score."""
+        lean = arrays.without_phrase_bonus(q)
+        if limit <= 0 or not arrays.supported(lean):
+            return None
+        scorer = self.arrays()
+        ids, scores = scorer.matching(lean, allowed)
+        total = len(ids)
+        if lean is not q and not self._costly(q, total):  # few candidates: the word-order bonus is worth its check
+            ids, scores = scorer.matching(q, allowed)
+        return self._by_score(arrays.best(ids, scores, limit), limit), total
+
+    def _costly(self, q: Query, candidates: int) -> bool:
+        """Say whether q's word-order bonus would cost more than the rest of the search: thousands of candidates,
+        or a phrase word thousands of documents hold."""
+        return candidates >= PHRASE_BONUS_UNTIL or any(
+            self.docsets().frequency(p.fieldname, w) >= PHRASE_WORD_UNTIL
+            for p in arrays.phrase_bonuses(q) for w in p.words)
+
+    def _by_score(self, found: list[tuple[int, float]], limit: int) -> list[tuple[int, float]]:
+        """Order scored documents best first and keep `limit`; equal scores: the newest post first (Whoosh would
+        order them by document number, which after an incremental or two-process build says nothing about dates)."""
         rank = self.date_ranks(newest_first=True)
         return sorted(found, key=lambda p: (-round(p[1], 6), rank[p[0]]))[:limit]
 
