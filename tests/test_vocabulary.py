@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
+from rapidfuzz.distance import OSA
 
+from bench.corpus import vocabulary as made_up
 from service.search import vocabulary
 from service.search.vocabulary import Vocabulary, load_counts, save
 
@@ -58,3 +61,15 @@ def test_counts_change_a_few_words_and_save_what_a_fresh_vocabulary_would(tmp_pa
     fresh = {"words": Vocabulary([("crane", 2), ("heron", 4), ("tram", 2)])}
     save(tmp_path / "fresh.json", fresh, generation=5)
     assert (tmp_path / "edited.json").read_bytes() == (tmp_path / "fresh.json").read_bytes()
+
+
+def test_corrections_found_by_length_equal_a_scan_of_every_word_with_the_first_letter() -> None:
+    words = made_up(seed=3).content_words[:4000]
+    vocab = Vocabulary((w, 1 + n % 7) for n, w in enumerate(words))
+    rng = random.Random(2)
+    for word in rng.sample(words, 60) + ["a", "ab", words[0] + "x", words[1][:-1]]:
+        for typos in (1, 2):
+            near = [(t, OSA.distance(word, t)) for t in vocab.terms if t[:1] == word[:1] and t != word]
+            expected = sorted(((t, d) for t, d in near if d <= typos),
+                              key=lambda pair: (pair[1], -vocab.frequency[pair[0]], pair[0]))[:8]
+            assert vocab.corrections(word, typos, 8) == expected, (word, typos)

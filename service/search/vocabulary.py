@@ -29,9 +29,10 @@ class Vocabulary:
         ordered = sorted(pairs)
         self.terms: list[str] = [term for term, _ in ordered]
         self.frequency: dict[str, int] = dict(ordered)
-        self._buckets: dict[str, list[str]] = {}
+        # by first letter and length: a term within k edits of a word is within k letters of its length
+        self._buckets: dict[tuple[str, int], list[str]] = {}
         for term in self.terms:
-            self._buckets.setdefault(term[:1], []).append(term)
+            self._buckets.setdefault((term[:1], len(term)), []).append(term)
         self._completions: dict[tuple[str, int], list[str]] = {}
         self._tails: dict[str, list[str]] | None = None  # word minus its first letter -> words, made when first asked
         self._corrected: dict[tuple[str, int, int], list[tuple[str, int]]] = {}
@@ -67,7 +68,9 @@ class Vocabulary:
         found = self._corrected.get(key)  # the same word in another query: the scan (~0.2 ms) is not repeated
         if found is not None:
             return found
-        bucket = self._buckets.get(word[:1])
+        bucket: list[str] = []
+        for size in range(max(1, len(word) - max_typos), len(word) + max_typos + 1):
+            bucket += self._buckets.get((word[:1], size), ())
         if not bucket:
             return []
         # Imported on the first correction: a reindex writes vocabularies and never corrects a word.
