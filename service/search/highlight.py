@@ -44,6 +44,7 @@ class Marker:
         alternatives += [re.escape(k) for k in solo]
         self._alternatives = "|".join(alternatives)
         self._pattern: re.Pattern[str] | None = None
+        self._seen: dict[str, str] = {}  # each candidate word's key ("" for none): words recur in a query's hits
         # In ASCII text a match can only start where a head occurs: str.find finds those at C speed, and the
         # pattern is tried only there (the regex engine otherwise tries every position of a long body).
         self._heads = [h.lower() for h in heads if h] if not solo and all(h.isascii() for h in heads) else None
@@ -67,20 +68,24 @@ class Marker:
             matches = self._candidates.finditer(text)  # type: ignore[union-attr]
         else:
             matches = _matches_at_heads(self._at_heads or self._candidates, self._heads, text)  # type: ignore[arg-type]
+        seen = self._seen
         for match in matches:
             low = match.group().lower()
-            if low in self.words:
-                found.append((match.start(), match.end(), low))
-                continue
-            if low in self.keys or (self.prefixes and _folded(low).startswith(self.prefixes)):
-                found.append((match.start(), match.end(), low))  # a solo character, a word as indexed, a start
-                continue
-            keys = self.key(low)
-            hit = (keys if keys in self.keys else "") if isinstance(keys, str) else next(
-                (k for k in keys if k in self.keys), "")
-            if hit:
-                found.append((match.start(), match.end(), hit))
+            key = seen.get(low)
+            if key is None:
+                key = seen[low] = self._key_of(low)
+            if key:
+                found.append((match.start(), match.end(), key))
         return found
+
+    def _key_of(self, low: str) -> str:
+        """Return what a candidate word (lower-case) is marked as, or "" when it does not match."""
+        if low in self.words or low in self.keys or (self.prefixes and _folded(low).startswith(self.prefixes)):
+            return low  # a word as typed, a solo character, a word as indexed, a start
+        keys = self.key(low)
+        if isinstance(keys, str):
+            return keys if keys in self.keys else ""
+        return next((k for k in keys if k in self.keys), "")
 
     def found_in(self, text: str) -> bool:
         return bool(self.spans(text))
