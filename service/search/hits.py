@@ -13,7 +13,9 @@ from service.search.highlight import Marker
 POST_TEXTS = {"title": ("title",), "excerpt": ("excerpt",), "body": ("body",), "categories": ("labels",),
               "tags": ("labels",), "quotes": ("body",)}
 AS_TYPED = "words"  # the unstemmed field: stop words searched on their own
-MATCH_FIELDS = frozenset({f for fields in POST_TEXTS.values() for f in fields} | {AS_TYPED})  # what shape_hit asks
+# The index fields whose match decides whether shape_hit scans a post's text (its title and body always are).
+MATCH_FIELDS = frozenset({f for name, fields in POST_TEXTS.items() if name not in ("title", "body") for f in fields}
+                         | {AS_TYPED})
 
 
 def hit_record(record: dict[str, Any]) -> dict[str, Any]:
