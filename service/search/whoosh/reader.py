@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 from whoosh import index, sorting
 from whoosh.query import And, Query, Term
@@ -20,7 +21,7 @@ from service.search.models import Manifest, Page, PostFilter, SearchRequest, Sea
 from service.search.shared import per_build
 from service.search.site_store import SiteView, site_view
 from service.search.whoosh import arrays, execute, scoring, storage
-from service.search.whoosh.bits import Bits
+from service.search.whoosh.bits import Bits, ids_of
 from service.search.whoosh.docsets import DocSets
 from service.search.whoosh.planner import MAX_COMPLETIONS, Or, Planner, filter_query
 from service.search.whoosh.schema import COMMON_WORDS, FUNCTION_STEMS, typed_words
@@ -246,8 +247,29 @@ class WhooshIndex:
         return found
 
     def list_posts(self, filters: PostFilter, sort: str, page: int, per_page: int) -> Page:
-        facet = {"date": "date", "-date": "date", "title": "title_sort", "-title": "title_sort"}[sort]
+        if sort in ("date", "-date"):  # by date: the build's order walked over the filters' precomputed posts
+            allowed = self.allowed("post", filters)
+            picked = _first_in_order(self.list_order(sort == "-date"), allowed, page * per_page)
+            items = [self.list_record(docnum, "post") for docnum in picked[(page - 1) * per_page:]]
+            return Page(items=items, total=allowed.bit_count(), page=page, per_page=per_page)
+        facet = {"title": "title_sort", "-title": "title_sort"}[sort]
         return self._page(filter_query("post", filters), facet, page, per_page, "post", reverse=sort.startswith("-"))
+
+    def list_order(self, newest_first: bool) -> list[int]:
+        """Every post's document number in the order a list by date shows them: Whoosh's sort by the date column
+        (ties by document number, both reversed for newest first), made once per build (sorting a category's posts
+        by walking their postings took 400 ms a page at 100,000 posts)."""
+        def make() -> list[int]:
+            reader = self._searcher.reader()
+            posts = ids_of(self.docsets().value("kind", "post"))
+            if not len(posts) or not reader.has_column("date"):
+                return []
+            raw = reader.column_reader("date", translate=False)  # the numbers Whoosh's sort compares
+            dates = np.fromiter((raw[d] for d in posts.tolist()), dtype=np.int64, count=len(posts))
+            ordered = posts[np.lexsort((posts, dates))]  # by date, then document number
+            return (ordered[::-1] if newest_first else ordered).tolist()
+
+        return per_build(self.path, self._generation, f"list-order-{newest_first}", make)
 
     def _by_post_order(self, reverse: bool = True) -> sorting.MultiFacet:
         return sorting.MultiFacet([sorting.FieldFacet("date", reverse=reverse), sorting.FieldFacet("order")])
@@ -375,3 +397,15 @@ class WhooshIndex:
         return [summary for _, _, summary in ranked[:limit]]
 
 
+def _first_in_order(order: list[int], allowed: int, limit: int) -> list[int]:
+    """Return the first `limit` documents of order that the bitset allows."""
+    found: list[int] = []
+    if not limit or not allowed:
+        return found
+    members = Bits(allowed)
+    for docnum in order:
+        if docnum in members:
+            found.append(docnum)
+            if len(found) == limit:
+                break
+    return found
