@@ -14,8 +14,8 @@ from whoosh.query import AndNot as WhooshAndNot
 
 from service.search import PostFilter, SearchRequest
 from service.search.whoosh.bits import Bits
+from service.search.whoosh.clauses import any_field, filter_query
 from service.search.whoosh.matching import AndNot
-from service.search.whoosh.planner import any_field, filter_query
 from service.search.whoosh.schema import stems
 from tests.helpers import REPO, indexed_app
 

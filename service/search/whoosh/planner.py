@@ -11,18 +11,26 @@ BM25F; ties go to the newest post.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
-from datetime import time as dtime
 
-from whoosh.query import And, AndMaybe, ConstantScoreQuery, DateRange, Phrase, Query, Term
-from whoosh.query import Or as _WhooshOr
+from whoosh.query import AndMaybe, Phrase, Query, Term
 
 from service.search import analysis
 from service.search.analysis import Chunk
 from service.search.highlight import Marker
-from service.search.models import PostFilter
 from service.search.query import Clause, UserQuery, parse_user_query, respell, typo_budget
 from service.search.vocabulary import Vocabulary
+from service.search.whoosh.clauses import (
+    Or,
+    all_of,
+    any_field,
+    completion,
+    one_of,
+    phrase_bonus,
+    title_bonus,
+    title_start,
+    typed_title_bonus,
+    typed_title_key,
+)
 from service.search.whoosh.matching import AndNot
 from service.search.whoosh.schema import (
     FIELD_WEIGHTS,
@@ -30,39 +38,18 @@ from service.search.whoosh.schema import (
     part_stems,
     stem_key,
     term_of,
-    title_key,
     variant_stems,
 )
 
 TYPO_WEIGHT = 0.35  # a corrected word counts for this share of the word typed (halved again for two typos)
 FIRST_LETTER_WEIGHT = 0.25  # a correction of the first letter: rarer than other typos, so less likely meant
 STEM_ONLY_WEIGHT = 0.35  # a word the site never uses, matched only through its stem (handes -> hand)
-PREFIX_WEIGHT = 0.6  # a completion of the word being typed
 MAX_CORRECTIONS = 4  # spellings tried per mistyped word: keeps the query small on a big vocabulary
 # The word being typed matches every title word it starts (one term of the titlepre field) and, elsewhere, its
 # completions that reach most posts: the title is where a known post's words are, the body needs only the common ones.
 COMPLETIONS_BY_LENGTH = {1: 0, 2: 4, 3: 8, 4: 8}
 MAX_COMPLETIONS = 12
 STEM_PROBES = 64  # words looked at to tell whether a stem is used at all
-# Rank bonuses, far above any BM25F score: the title is exactly the query; every word is in the title.
-EXACT_TITLE_BONUS = 2000.0
-ALL_IN_TITLE_BONUS = 1000.0
-# Below the title bonuses, above most BM25F gaps: the typed words stand together, in order, in the body (a
-# reader quoting a passage they remember).
-PHRASE_BONUS = 60.0
-# Every word in the title as typed, not only by its stem or as the start of a longer word (serving, not services
-# or servings): a word typed alone is most often one the reader saw in the title.
-WHOLE_TITLE_BONUS = 300.0
-# Every word in the title as written, whole: the typed word itself rather than a part of a longer word (gov, not
-# cloud.gov; user, not user-centered) or the word without the possessive typed (18F's, not 18F). A title that says
-# 18F's also says 18F: this only orders the posts the bonuses above already put together.
-WRITTEN_TITLE_BONUS = 150.0
-
-
-class Or(_WhooshOr):
-    """Or as a tree of union matchers: Whoosh's default for small indexes preallocates arrays per clause (slow)."""
-
-    matcher_type = _WhooshOr.DEFAULT_MATCHER
 
 
 @dataclass
@@ -92,51 +79,6 @@ class _Word:
     title_corrected: list[Query] = field(default_factory=list)
     title_typed: list[Query] = field(default_factory=list)  # the word as typed, unstemmed, in the title
     title_written: list[Query] = field(default_factory=list)  # the word as written, whole, in the title
-
-
-def any_field(stem_text: str, weight: float = 1.0) -> Query:
-    """Return a query for one stem in any text field, each scaled by its field weight."""
-    return Or([Term(f, stem_text, boost=b * weight) for f, b in FIELD_WEIGHTS.items()])
-
-
-def completion(word: str, weight: float = PREFIX_WEIGHT) -> Query:
-    """Return a query for a completed word anywhere in the post (its unstemmed form; title starts go by prefix)."""
-    return Term("words", word, boost=FIELD_WEIGHTS["body"] * weight)
-
-
-def title_start(prefix: str, weight: float = PREFIX_WEIGHT) -> Query:
-    """Return a query for title words that start with what is being typed."""
-    return Term("titlepre", prefix, boost=FIELD_WEIGHTS["title"] * weight)
-
-
-def _one(queries: list[Query]) -> Query:
-    return queries[0] if len(queries) == 1 else Or(queries)
-
-
-def _all(queries: list[Query]) -> Query:
-    return queries[0] if len(queries) == 1 else And(queries)
-
-
-def filter_query(kind: str, filters: PostFilter) -> Query:
-    """Return the query for the documents of one kind that the filters allow."""
-    parts: list[Query] = [Term("kind", kind)]
-    if filters.category:
-        parts.append(Term("category", filters.category))
-    if filters.tag:
-        parts.append(Term("tag", filters.tag))
-    if filters.author:
-        parts.append(Term("author", filters.author))
-    if filters.year and filters.month:
-        parts.append(Term("month", f"{filters.year:04d}-{filters.month:02d}"))
-    elif filters.year:
-        parts.append(Term("year", f"{filters.year:04d}"))
-    if filters.post:
-        parts.append(Term("slug", filters.post))
-    if filters.date_from or filters.date_to:
-        start = datetime.combine(filters.date_from, dtime.min) if filters.date_from else None
-        end = datetime.combine(filters.date_to, dtime.max) if filters.date_to else None
-        parts.append(DateRange("date", start, end))
-    return And(parts) if len(parts) > 1 else parts[0]
 
 
 class Planner:
@@ -227,13 +169,13 @@ class Planner:
             out.exact.append(Or([Phrase(f, stems, boost=b) for f, b in FIELD_WEIGHTS.items()]))
             out.title_exact.append(Phrase("title", stems))
         elif all(p.exact for p in pieces):
-            out.exact.append(_all([_one(p.exact) for p in pieces]))
-            out.title_exact.append(_all([_one(p.title_exact) for p in pieces]))
+            out.exact.append(all_of([one_of(p.exact) for p in pieces]))
+            out.title_exact.append(all_of([one_of(p.title_exact) for p in pieces]))
         elif typos and any(p.exact or p.corrected for p in pieces):
             # corrected part by part; a part nothing matches (4.0.0.pre.beat1) is left out rather than losing all
             usable = [p for p in pieces if p.exact or p.corrected]
-            out.corrected.append(_all([_one(p.exact + p.corrected) for p in usable]))
-            out.title_corrected.append(_all([_one(p.title_exact + p.title_corrected) for p in usable]))
+            out.corrected.append(all_of([one_of(p.exact + p.corrected) for p in usable]))
+            out.title_corrected.append(all_of([one_of(p.title_exact + p.title_corrected) for p in usable]))
 
     def _complete(self, typed: str, completions: list[str], plan: Plan, out: _Word) -> None:
         """Add what completes a word being typed: title words it starts, and its most used completions."""
@@ -329,13 +271,13 @@ class Planner:
             return None
         excluded = self.excluded(uq)
 
-        together = _phrase_bonus(uq)
+        together = phrase_bonus(uq)
 
         def combine(parts: list[Query], titles: list[Query], whole: Query | None = None) -> Query:
-            query: Query = _all(parts)
-            bonuses = [b for b in (_title_bonus(titles, _typed_title_key(uq)), together, whole) if b is not None]
+            query: Query = all_of(parts)
+            bonuses = [b for b in (title_bonus(titles, typed_title_key(uq)), together, whole) if b is not None]
             if bonuses:
-                query = AndMaybe(query, _one(bonuses))
+                query = AndMaybe(query, one_of(bonuses))
             return AndNot(query, excluded) if excluded is not None else query
 
         matched = [g for g in groups if g[0] or g[1]]
@@ -350,17 +292,17 @@ class Planner:
             # nothing, but what is found is then no exact match.
             groups = [([], e + c, [], t + tc) for e, c, t, tc in matched]
         if all(e for e, _, _, _ in groups):
-            plan.exact = combine([_one(e) for e, _, _, _ in groups], [_one(t) for _, _, t, _ in groups if t],
-                                 _typed_title_bonus(typed_titles, written_titles))
+            plan.exact = combine([one_of(e) for e, _, _, _ in groups], [one_of(t) for _, _, t, _ in groups if t],
+                                 typed_title_bonus(typed_titles, written_titles))
         else:
             plan.exact = Or([])
         if any(c for _, c, _, _ in groups):
-            plan.full = combine([_one(e + c) for e, c, _, _ in groups],
-                                [_one(t + tc) for _, _, t, tc in groups if t or tc])
+            plan.full = combine([one_of(e + c) for e, c, _, _ in groups],
+                                [one_of(t + tc) for _, _, t, tc in groups if t or tc])
             if len(groups) == 1:
                 # one word: what only a correction finds is what the corrections match (the exact matches are masked)
                 _, corrected, _, title_corrected = groups[0]
-                plan.corrected_only = combine([_one(corrected)], [_one(title_corrected)] if title_corrected else [])
+                plan.corrected_only = combine([one_of(corrected)], [one_of(title_corrected)] if title_corrected else [])
         return plan
 
     def respelling(self, q: str, unknown: list[str]) -> tuple[str, Query] | None:
@@ -381,42 +323,3 @@ class Planner:
         if better is None or respelled.strip().lower() == q.strip().lower():
             return None
         return respelled.strip(), better.exact
-
-
-def _typed_title_key(uq: UserQuery) -> str | None:
-    """Return the title key of what was typed, when it is plain words (no OR, no phrase) that could be a title."""
-    if any(len(group) > 1 or group[0].phrase for group in uq.groups):
-        return None
-    return title_key(" ".join(group[0].words[0] for group in uq.groups)) or None
-
-
-def _typed_title_bonus(typed: list[list[Query]], written: list[list[Query]]) -> Query | None:
-    """Return the bonus for posts with every word in the title as typed (each group's unstemmed title term), and
-    more for those with every word in it as written (each group's whole word: no part of a longer one)."""
-    bonuses = []
-    if typed and all(typed):
-        bonuses.append(ConstantScoreQuery(_all([_one(t) for t in typed]), WHOLE_TITLE_BONUS))
-    if written and all(written):
-        bonuses.append(ConstantScoreQuery(_all([_one(w) for w in written]), WRITTEN_TITLE_BONUS))
-    return _one(bonuses) if bonuses else None
-
-
-def _phrase_bonus(uq: UserQuery) -> Query | None:
-    """Return the bonus for posts whose body has the typed words side by side, in order (plain words only)."""
-    if len(uq.groups) < 2 or any(len(group) > 1 or group[0].phrase for group in uq.groups):
-        return None
-    chunks = [c for group in uq.groups for c in analysis.chunks(group[0].words[0])]
-    if any(c.compound for c in chunks):
-        return None
-    terms = [s for c in chunks for s in part_stems(c)]
-    return ConstantScoreQuery(Phrase("body", terms), PHRASE_BONUS) if len(terms) > 1 else None
-
-
-def _title_bonus(titles: list[Query], key: str | None) -> Query | None:
-    """Return the bonus for posts with every word in the title, and more when the title is exactly the query."""
-    if not titles:
-        return None
-    bonus: Query = ConstantScoreQuery(_all(titles), ALL_IN_TITLE_BONUS)
-    if key:
-        bonus = Or([bonus, ConstantScoreQuery(Term("titlekey", key), EXACT_TITLE_BONUS - ALL_IN_TITLE_BONUS)])
-    return bonus

@@ -1,4 +1,5 @@
-"""An opened build: records, lists, search, browse, suggestions and related posts, read through one searcher."""
+"""An opened build: records, search and browse through one searcher (lists: listing.py; suggestions, related posts:
+discovery.py)."""
 
 from __future__ import annotations
 
@@ -10,29 +11,24 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import orjson
-from whoosh import index, sorting
-from whoosh.query import And, Query, Term
+from whoosh import index
+from whoosh.query import Query
 
 from service.layout import BuildLayout
 from service.search import facets, pages, vocabulary
 from service.search.models import Manifest, Page, PostFilter, SearchRequest, SearchResult
 from service.search.shared import per_build
 from service.search.site_store import SiteView, site_view
-from service.search.whoosh import arrays, execute, scoring, storage
-from service.search.whoosh.bits import Bits, ids_of
+from service.search.whoosh import arrays, discovery, execute, listing, scoring, storage
+from service.search.whoosh.bits import Bits
+from service.search.whoosh.discovery import OPTIMIZE
 from service.search.whoosh.docsets import DocSets
-from service.search.whoosh.planner import MAX_COMPLETIONS, Or, Planner, filter_query
-from service.search.whoosh.schema import COMMON_WORDS, FUNCTION_STEMS, typed_words
+from service.search.whoosh.planner import Planner
 from service.search.whoosh.writer import SIDE_FILE, read_vocabularies
 
-RELATED_POOL = 40
 TIE_SLACK = 10  # extra hits scored past the page, so posts tied with the last one on it can be ordered by date
-RELATED_COMMON_SHARE = 0.05  # a word in more than this share of posts is no sign of relatedness
 FILTER_CACHE = 64  # filter combinations remembered per searcher (each a bitset)
-# Block-quality skipping: only the top page*per_page are scored in full; counts come from bitsets, unscored.
-OPTIMIZE = True
 # From this many candidates the word-order bonus is left out (its phrase check walks every candidate's positions):
 # above every blog of the relevance benchmark (at most about 600 documents), whose rankings keep it.
 PHRASE_BONUS_UNTIL = 1000
@@ -239,46 +235,20 @@ class WhooshIndex:
             out[name] = facets.shape(counts, names.get(name, {}), by_value=name == "year")
         return out
 
-    # -- lists -------------------------------------------------------------------------------
-    def _page(self, query: Query, sortedby: Any, page: int, per_page: int, kind: str, reverse: bool = False) -> Page:
-        results = self._searcher.search(query, limit=page * per_page, sortedby=sortedby, reverse=reverse)
-        found = Page.of(results, page, per_page)
-        found.items = [self.list_record(hit.docnum, kind) for hit in found.items]
-        return found
-
+    # -- lists (listing.py) --------------------------------------------------------------------
     def list_posts(self, filters: PostFilter, sort: str, page: int, per_page: int) -> Page:
-        if sort in ("date", "-date"):  # by date: the build's order walked over the filters' precomputed posts
-            allowed = self.allowed("post", filters)
-            picked = _first_in_order(self.list_order(sort == "-date"), allowed, page * per_page)
-            items = [self.list_record(docnum, "post") for docnum in picked[(page - 1) * per_page:]]
-            return Page(items=items, total=allowed.bit_count(), page=page, per_page=per_page)
-        facet = {"title": "title_sort", "-title": "title_sort"}[sort]
-        return self._page(filter_query("post", filters), facet, page, per_page, "post", reverse=sort.startswith("-"))
+        return listing.list_posts(self, self._searcher, filters, sort, page, per_page)
 
     def list_order(self, newest_first: bool) -> list[int]:
-        """Every post's document number in the order a list by date shows them: Whoosh's sort by the date column
-        (ties by document number, both reversed for newest first), made once per build (sorting a category's posts
-        by walking their postings took 400 ms a page at 100,000 posts)."""
-        def make() -> list[int]:
-            reader = self._searcher.reader()
-            posts = ids_of(self.docsets().value("kind", "post"))
-            if not len(posts) or not reader.has_column("date"):
-                return []
-            raw = reader.column_reader("date", translate=False)  # the numbers Whoosh's sort compares
-            dates = np.fromiter((raw[d] for d in posts.tolist()), dtype=np.int64, count=len(posts))
-            ordered = posts[np.lexsort((posts, dates))]  # by date, then document number
-            return (ordered[::-1] if newest_first else ordered).tolist()
-
-        return per_build(self.path, self._generation, f"list-order-{newest_first}", make)
-
-    def _by_post_order(self, reverse: bool = True) -> sorting.MultiFacet:
-        return sorting.MultiFacet([sorting.FieldFacet("date", reverse=reverse), sorting.FieldFacet("order")])
+        """Every post's document number in the order a list by date shows them, made once per build."""
+        return per_build(self.path, self._generation, f"list-order-{newest_first}",
+                         lambda: listing.date_list_order(self._searcher.reader(), self.docsets(), newest_first))
 
     def list_quotes(self, filters: PostFilter, page: int, per_page: int) -> Page:
-        return self._page(filter_query("quote", filters), self._by_post_order(), page, per_page, "quote")
+        return listing.by_post_order(self, self._searcher, "quote", filters, page, per_page)
 
     def list_images(self, filters: PostFilter, page: int, per_page: int) -> Page:
-        return self._page(filter_query("image", filters), self._by_post_order(), page, per_page, "image")
+        return listing.by_post_order(self, self._searcher, "image", filters, page, per_page)
 
     def random_quote(self, filters: PostFilter, seed: int) -> dict[str, Any] | None:
         docnums = list(Bits(self.allowed("quote", filters)))
@@ -331,81 +301,13 @@ class WhooshIndex:
         with _ONE_SEARCH:
             return execute.search(self, request)
 
-    # -- suggestions and related posts -------------------------------------------------------
+    # -- suggestions and related posts (discovery.py) ------------------------------------------
     def suggest(self, prefix: str, limit: int) -> list[dict[str, Any]]:
         """Complete what is being typed: titles that match it, then words that start like its last word."""
-        typed = typed_words(prefix)  # cloud.g: one word being typed, not its parts
-        if not typed:
-            return []
-        done, last = typed[:-1], typed[-1]
-        finished = prefix[-1:].isspace()
-        vocab = self._vocabularies()
-        out: list[dict[str, Any]] = []
-        titles = [last] if finished else vocab["titlew"].completions(last, MAX_COMPLETIONS)
-        if titles:
-            parts: list[Query] = [Term("titlew", w) for w in done]
-            parts.append(Or([Term("titlew", w) for w in titles]))
-            # top() orders equal scores newest first, as a fresh build and an incremental one agree on
-            for docnum, _ in self.top(And(parts), self.allowed("post", PostFilter()), max(1, limit // 2 + 1)):
-                summary = self.list_record(docnum, "post")
-                out.append({"text": summary["title"], "kind": "title", "slug": summary["slug"], "id": summary["id"],
-                            **({"other_ids": summary["other_ids"]} if summary.get("other_ids") else {})})
-        if not finished:
-            head = " ".join(done)
-            for word in vocab["words"].completions(last, limit * 2):
-                if len(out) >= limit:
-                    break
-                if word not in COMMON_WORDS and len(word) > 2 and word != last:
-                    out.append({"text": f"{head} {word}".strip(), "kind": "term"})
-        return out[:limit]
+        return discovery.suggest(self, self._vocabularies(), prefix, limit)
 
     def related(self, slug: str, limit: int) -> list[dict[str, Any]] | None:
         """Return the posts most like this one (a slug, or an id starting with /): shared words and categories."""
         docnum = self._post_docnum(slug)
-        if docnum is None:
-            return None
-        record = orjson.loads(self._searcher.stored_fields(docnum)["record"])
-        posts = Bits(self.allowed("post", PostFilter()))
-        # Words many posts use say little about this one, and their long postings make the query slow.
-        common = max(3, int(len(posts) * RELATED_COMMON_SHARE))
-        key_terms = [(t, w) for t, w in self._searcher.key_terms_from_text("body", record["text"], numterms=40)
-                     if len(t) > 2 and t not in FUNCTION_STEMS and self.docsets().frequency("body", t) <= common]
-        text_scores: dict[int, float] = {}
-        if key_terms:
-            similar = self._searcher.search(Or([Term("body", t, boost=w) for t, w in key_terms[:12]]), filter=posts,
-                                            limit=RELATED_POOL + 1, optimize=OPTIMIZE)
-            text_scores = {hit.docnum: hit.score for hit in similar}
-        # the post is most like itself: its own score says what "very similar" means for this post
-        own = text_scores.pop(docnum, 0.0) or max(text_scores.values(), default=0.0) or 1.0
-        categories = {c["slug"] for c in record.get("categories", [])}
-        tags = {t["slug"] for t in record.get("tags", [])}
-        labels = [Term("category", c) for c in categories] + [Term("tag", t) for t in tags]
-        if labels and len(text_scores) < RELATED_POOL:  # few posts share words: fill up with the newest sharing labels
-            sharing = self._searcher.search(Or(labels), filter=posts, limit=RELATED_POOL, sortedby="date", reverse=True)
-            for hit in sharing:
-                text_scores.setdefault(hit.docnum, 0.0)
-        text_scores.pop(docnum, None)
-        ranked = []
-        for other, score in text_scores.items():
-            summary = self.list_record(other, "post")
-            shared_categories = len(categories & {c["slug"] for c in summary.get("categories", [])})
-            shared_tags = len(tags & {t["slug"] for t in summary.get("tags", [])})
-            blended = (0.6 * min(1.0, score / own) + 0.3 * shared_categories / max(1, len(categories))
-                       + 0.1 * shared_tags / max(1, len(tags)))
-            ranked.append((blended, summary["date"], summary))
-        ranked.sort(key=lambda item: (item[0], item[1]), reverse=True)
-        return [summary for _, _, summary in ranked[:limit]]
+        return None if docnum is None else discovery.related(self, self._searcher, docnum, limit)
 
-
-def _first_in_order(order: list[int], allowed: int, limit: int) -> list[int]:
-    """Return the first `limit` documents of order that the bitset allows."""
-    found: list[int] = []
-    if not limit or not allowed:
-        return found
-    members = Bits(allowed)
-    for docnum in order:
-        if docnum in members:
-            found.append(docnum)
-            if len(found) == limit:
-                break
-    return found
