@@ -14,12 +14,10 @@ from service.search.whoosh.bits import Bits
 from service.search.whoosh.clauses import Or
 from service.search.whoosh.planner import MAX_COMPLETIONS
 from service.search.whoosh.schema import COMMON_WORDS, FUNCTION_STEMS, typed_words
+from service.search.whoosh.scoring import OPTIMIZE
 
 RELATED_POOL = 40
 RELATED_COMMON_SHARE = 0.05  # a word in more than this share of posts is no sign of relatedness
-# Block-quality skipping: only the top page*per_page (or the related pool) are scored in full; counts come from
-# bitsets, unscored.
-OPTIMIZE = True
 
 
 class Build(Protocol):

@@ -22,9 +22,9 @@ from service.search.shared import per_build
 from service.search.site_store import SiteView, site_view
 from service.search.whoosh import arrays, discovery, execute, listing, scoring, storage
 from service.search.whoosh.bits import Bits
-from service.search.whoosh.discovery import OPTIMIZE
 from service.search.whoosh.docsets import DocSets
 from service.search.whoosh.planner import Planner
+from service.search.whoosh.scoring import OPTIMIZE
 from service.search.whoosh.writer import SIDE_FILE, read_vocabularies
 
 TIE_SLACK = 10  # extra hits scored past the page, so posts tied with the last one on it can be ordered by date

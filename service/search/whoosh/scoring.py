@@ -17,6 +17,9 @@ from typing import Any
 import orjson
 from whoosh.scoring import BM25F, BM25FScorer, WeightScorer
 
+# Block-quality skipping: only the top page*per_page (or the related pool) are scored in full; counts come from
+# bitsets, unscored.
+OPTIMIZE = True
 LENGTHS_FILE = "lengths.json"
 
 
